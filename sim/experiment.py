@@ -1,0 +1,436 @@
+"""Experiments: arms x replications (and sweep points), on any executor, resumable.
+
+Replication ``i`` of every arm (and every sweep point) runs with the same seed, so it sees the
+same organization and the same background random draws (common random numbers); arms differ
+only through their program. Each finished (point, arm, replication) is written atomically to
+``DIR/.parts`` as it finishes, so an interrupted experiment resumes where it stopped and ends
+with the same bytes as an uninterrupted one, whatever the executor or the number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.model import ReverseMentoringModel
+from sim.rng import replication_seed
+from sim.scenario import Scenario, ScenarioError, load_scenario, validate
+
+PARTS = ".parts"
+PLAN = "plan.json"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One model run: a sweep point, an arm and a replication, with its seed."""
+
+    point: int
+    arm: str
+    replication: int
+    seed: int
+
+    @property
+    def key(self) -> str:
+        """File-name key of the task's result."""
+        return f"p{self.point:05d}__{self.arm}__r{self.replication:06d}"
+
+
+class ExperimentError(RuntimeError):
+    """Some replications raised; the others were kept. ``failures`` lists (task, message)."""
+
+    def __init__(self, failures: list[tuple[Task, str]], out: Path | None) -> None:
+        self.failures = failures
+        self.out = out
+        lines = [f"{len(failures)} replication(s) failed:"]
+        lines += [
+            f"  arm {t.arm!r} replication {t.replication} (seed {t.seed}): {msg}"
+            for t, msg in failures
+        ]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Results:
+    """Tidy results of an experiment.
+
+    Attributes:
+        runs: One row per (point, arm, replication): identifiers, seed, varied parameters and
+            every run outcome.
+        timeseries: One row per (point, arm, replication, week) with every weekly outcome.
+        summary: Per (point,) arm and outcome: n, mean, std, 95% CI, median, p10, p90.
+        comparison: Per (point,) arm other than the baseline and outcome: mean difference,
+            paired and unpaired 95% CIs.
+        manifest: Scenario as resolved, seeds, package versions, code revision, wall time.
+        path: The results folder, when written.
+    """
+
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame
+    summary: pd.DataFrame
+    comparison: pd.DataFrame
+    manifest: dict[str, Any]
+    path: Path | None = None
+    outcomes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------- one run
+
+
+def run_model(
+    scenario: Scenario | dict | str | Path | None = None,
+    arm: str | None = None,
+    seed: int | None = None,
+    weeks: int | None = None,
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Build and run one model.
+
+    Args:
+        scenario: Scenario, mapping, YAML path or None for the defaults.
+        arm: Arm name (default: the baseline arm).
+        seed: Run seed (default: the seed of replication 0).
+        weeks: Weeks to run (default: the horizon).
+
+    Returns:
+        (run outcomes, weekly outcomes as a DataFrame).
+    """
+    model = ReverseMentoringModel(scenario, arm=arm, rng=seed).run(weeks)
+    return model.final_outcomes(), model.timeseries()
+
+
+def _execute(
+    scenario_data: dict[str, Any], task: Task
+) -> tuple[Task, dict[str, float], pd.DataFrame]:
+    scenario = validate(scenario_data)
+    final, series = run_model(scenario, arm=task.arm, seed=task.seed)
+    return task, final, series
+
+
+# ---------------------------------------------------------------------- plan
+
+
+@dataclass
+class Plan:
+    """What an experiment will run: the base scenario, sweep points and tasks."""
+
+    scenario: Scenario
+    points: list[dict[str, Any]]
+    replications: int
+
+    def point_scenarios(self) -> list[Scenario]:
+        """Each point's scenario (the base with the point's overrides)."""
+        return [
+            load_scenario(self.scenario, overrides=p) if p else self.scenario for p in self.points
+        ]
+
+    def tasks(self) -> list[Task]:
+        """Every task, in the order the results are written."""
+        seeds = [replication_seed(self.scenario.seed, r) for r in range(self.replications)]
+        return [
+            Task(point, arm.name, r, seeds[r])
+            for point in range(len(self.points))
+            for arm in self.scenario.arms
+            for r in range(self.replications)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, stored with the parts to check a resume."""
+        return {
+            "scenario": self.scenario.to_dict(),
+            "points": self.points,
+            "replications": self.replications,
+        }
+
+
+# ---------------------------------------------------------------------- running
+
+
+def run_experiment(
+    scenario: Scenario | dict | str | Path | None = None,
+    *,
+    points: list[dict[str, Any]] | None = None,
+    replications: int | None = None,
+    executor: Executor | None = None,
+    workers: int = 1,
+    out: str | Path | None = None,
+    resume: bool = False,
+    progress: bool = False,
+    on_result: Callable[[Task], None] | None = None,
+) -> Results:
+    """Run every (sweep point, arm, replication) and gather tidy results.
+
+    Args:
+        scenario: Scenario, mapping, YAML path or None for the defaults.
+        points: Sweep points, each a mapping of dotted field paths to values; None for one
+            point (the scenario itself).
+        replications: Replications per arm (default: the scenario's).
+        executor: Any ``concurrent.futures.Executor`` (a process pool, a Dask client's
+            executor, ...). Without one, ``workers`` > 1 starts a local process pool.
+        workers: Local worker processes when no executor is given (1 runs in this process).
+        out: Results folder to write (None keeps everything in memory).
+        resume: Reuse the finished replications already in ``out``.
+        progress: Show a progress bar with an ETA.
+        on_result: Called with each finished task (after it is saved).
+
+    Returns:
+        The :class:`Results`; written to ``out`` when given.
+
+    Raises:
+        ExperimentError: When some replications raised (the others are kept in ``out``).
+        ScenarioError: When the scenario, a sweep point or the resume folder does not fit.
+    """
+    started = time.time()
+    base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    plan = Plan(base, points or [{}], replications or base.replications)
+    scenarios = plan.point_scenarios()  # validates every point before anything runs
+    tasks = plan.tasks()
+    store = _Store(Path(out), plan, resume) if out is not None else None
+    done = store.finished() if store else {}
+    pending = [t for t in tasks if t.key not in done]
+    failures: list[tuple[Task, str]] = []
+    bar = _progress(len(tasks), len(tasks) - len(pending), progress)
+    try:
+        for task, outcome in _dispatch(pending, scenarios, executor, workers):
+            if isinstance(outcome, BaseException):
+                failures.append((task, f"{type(outcome).__name__}: {outcome}"))
+            else:
+                done[task.key] = outcome
+                if store:
+                    store.save(task, *outcome)
+                if on_result:
+                    on_result(task)
+            bar.update(1)
+    finally:
+        bar.close()
+    if failures:
+        raise ExperimentError(failures, store.path if store else None)
+    results = _assemble(plan, scenarios, tasks, done, store)
+    results.manifest = _manifest(plan, scenarios, tasks, time.time() - started)
+    if store:
+        store.write(results)
+    return results
+
+
+def _dispatch(
+    tasks: list[Task], scenarios: list[Scenario], executor: Executor | None, workers: int
+) -> Iterable:
+    data = [s.to_dict() for s in scenarios]
+    if executor is None and workers <= 1:
+        for task in tasks:
+            try:
+                _, final, series = _execute(data[task.point], task)
+                yield task, (final, series)
+            except Exception as exc:  # a failing replication must not lose the others
+                yield task, exc
+        return
+    own = executor is None
+    if own:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {executor.submit(_execute, data[t.point], t): t for t in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                _, final, series = future.result()
+                yield task, (final, series)
+            except Exception as exc:
+                yield task, exc
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _progress(total: int, initial: int, show: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        disable=not show,
+        unit="run",
+        desc="replications",
+        dynamic_ncols=True,
+    )
+
+
+def _varied_columns(plan: Plan) -> list[str]:
+    keys: list[str] = []
+    for point in plan.points:
+        keys += [k for k in point if k not in keys]
+    return keys
+
+
+def _assemble(
+    plan: Plan, scenarios: list[Scenario], tasks: list[Task], done: dict, store: _Store | None
+) -> Results:
+    from sim import stats
+
+    varied = _varied_columns(plan)
+    sweep = len(plan.points) > 1 or bool(varied)
+    rows, series = [], []
+    for task in tasks:
+        final, ts = done.get(task.key) or store.load(task)
+        ident = {"point": task.point} if sweep else {}
+        ident.update({k: _cell(plan.points[task.point].get(k)) for k in varied})
+        ident.update({"arm": task.arm, "replication": task.replication, "seed": task.seed})
+        rows.append({**ident, **final})
+        ts = ts.copy()
+        for i, (k, v) in enumerate(ident.items()):
+            ts.insert(i, k, v)
+        series.append(ts)
+    runs = pd.DataFrame(rows)
+    timeseries = pd.concat(series, ignore_index=True)
+    id_cols = [c for c in runs.columns[: len(varied) + (4 if sweep else 3)]]
+    outcomes = [c for c in runs.columns if c not in id_cols]
+    group = ["point", *varied] if sweep else []
+    summary = stats.summarize(runs, outcomes, by=[*group, "arm"])
+    comparison = stats.compare(runs, outcomes, plan.scenario.baseline, by=group or None)
+    return Results(runs, timeseries, summary, comparison, {}, outcomes=outcomes)
+
+
+def _cell(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, list | dict) else value
+
+
+def _manifest(
+    plan: Plan, scenarios: list[Scenario], tasks: list[Task], wall: float
+) -> dict[str, Any]:
+    from sim.provenance import code_revision, package_versions
+
+    return {
+        "scenario": plan.scenario.to_dict(),
+        "points": plan.points,
+        "replications": plan.replications,
+        "seeds": sorted({t.seed for t in tasks}, key=[t.seed for t in tasks].index),
+        "arms": [a.name for a in plan.scenario.arms],
+        "baseline_arm": plan.scenario.baseline,
+        "tasks": len(tasks),
+        "packages": package_versions(),
+        "code_revision": code_revision(),
+        "wall_time_s": round(wall, 3),
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+# ---------------------------------------------------------------------- storage
+
+
+def atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
+    """Write ``path`` through a temporary file in the same folder, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+class _Store:
+    """A results folder: finished parts as they come, the final tables at the end."""
+
+    def __init__(self, path: Path, plan: Plan, resume: bool) -> None:
+        self.path = path
+        self.parts = path / PARTS
+        self.created = not path.exists()
+        plan_data = json.loads(json.dumps(plan.to_dict()))
+        if resume:
+            self._check_resume(plan_data)
+        elif path.exists() and any(path.iterdir()):
+            raise ScenarioError(
+                [
+                    f"results folder {path} is not empty; use --resume to continue it or pick another --out"
+                ]
+            )
+        self.parts.mkdir(parents=True, exist_ok=True)
+        plan_file = self.parts / PLAN
+        if not plan_file.exists():
+            atomic_write(
+                plan_file, lambda p: p.write_text(json.dumps(plan_data, indent=1, sort_keys=True))
+            )
+
+    def _check_resume(self, plan_data: dict[str, Any]) -> None:
+        plan_file = self.parts / PLAN
+        if not self.path.is_dir():
+            raise ScenarioError([f"--resume {self.path}: no such results folder"])
+        if not plan_file.exists():
+            if (self.path / "manifest.json").exists():
+                return  # already complete: the parts were folded into the final tables
+            raise ScenarioError([f"--resume {self.path}: not a results folder (no {PARTS}/{PLAN})"])
+        stored = json.loads(plan_file.read_text())
+        if stored != plan_data:
+            diffs = _differences(stored, plan_data)
+            raise ScenarioError(
+                [
+                    f"--resume {self.path}: the scenario differs from the stored one at {', '.join(diffs[:5])}"
+                ]
+            )
+
+    def finished(self) -> dict[str, Any]:
+        """Keys of the finished tasks (values are loaded lazily)."""
+        if not self.parts.exists():
+            return {}
+        return {p.name[: -len(".run.json")]: None for p in self.parts.glob("*.run.json")}
+
+    def save(self, task: Task, final: dict[str, float], series: pd.DataFrame) -> None:
+        """Write one finished task: its weekly series first, then its run row (the marker)."""
+        atomic_write(
+            self.parts / f"{task.key}.ts.parquet", lambda p: series.to_parquet(p, index=False)
+        )
+        atomic_write(self.parts / f"{task.key}.run.json", lambda p: p.write_text(json.dumps(final)))
+
+    def load(self, task: Task) -> tuple[dict[str, float], pd.DataFrame]:
+        """Read one finished task back."""
+        final = json.loads((self.parts / f"{task.key}.run.json").read_text())
+        return final, pd.read_parquet(self.parts / f"{task.key}.ts.parquet")
+
+    def write(self, results: Results) -> None:
+        """Write the final tables atomically, the manifest last, then drop the parts."""
+        from sim.results import write_tables
+
+        write_tables(results, self.path)
+        results.path = self.path
+        shutil.rmtree(self.parts, ignore_errors=True)
+
+
+def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b)):
+            out += _differences(a.get(k), b.get(k), f"{prefix}.{k}" if prefix else k)
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            out += _differences(x, y, f"{prefix}.{i}")
+        return out
+    return [] if a == b else [prefix or "(top level)"]
+
+
+def default_out(scenario: Scenario, root: str | Path = "results") -> Path:
+    """``results/<name>/<UTC timestamp>/`` for a scenario."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return Path(root) / scenario.name / stamp
+
+
+__all__ = [
+    "ExperimentError",
+    "Plan",
+    "Results",
+    "Task",
+    "atomic_write",
+    "default_out",
+    "run_experiment",
+    "run_model",
+]

@@ -1,0 +1,59 @@
+"""Informal peer learning along the social network: the background a program is measured against.
+
+Each week an employee's skill moves toward the mean skill of their current network neighbours,
+where that mean is higher than their own, at a rate scaled by their openness to change:
+
+    delta = rate * openness * max(0, neighbour_mean - skill)
+
+The move never overshoots the neighbours' mean, so skills stay in [0, 1].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from sim.params import Params, param
+
+
+class PeerLearningParams(Params):
+    """Parameters of informal peer learning."""
+
+    rate: float = param(
+        0.004,
+        doc="Share of the gap to the neighbours' mean skill closed per week at full openness",
+        unit="1/week",
+        ge=0,
+        le=1,
+    )
+
+
+def neighbour_mean(network: sp.csr_matrix, alive: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` over each row's current (alive) neighbours; own value where none."""
+    weights = alive.astype(values.dtype)
+    weighted = values * (weights[:, None] if values.ndim == 2 else weights)
+    total = network @ weighted
+    count = network @ weights
+    own = values
+    count_b = count[:, None] if values.ndim == 2 else count
+    return np.where(count_b > 0, total / np.maximum(count_b, 1), own)
+
+
+def learning_delta(
+    skills: np.ndarray, target: np.ndarray, openness: np.ndarray, rate: float
+) -> np.ndarray:
+    """Skill change toward ``target`` where it is higher (one employee or all of them)."""
+    openness = np.asarray(openness)
+    scale = rate * (openness[..., None] if skills.ndim > openness.ndim else openness)
+    return scale * np.maximum(target - skills, 0.0)
+
+
+def apply(state, params: PeerLearningParams) -> np.ndarray:
+    """Apply one week of peer learning to every employee; return the skill change."""
+    if params.rate == 0.0:
+        return np.zeros_like(state.skills)
+    target = neighbour_mean(state.network, state.alive, state.skills)
+    delta = learning_delta(state.skills, target, state.attitudes[:, 1], params.rate)
+    delta[~state.alive] = 0.0
+    state.skills += delta
+    return delta

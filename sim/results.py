@@ -1,0 +1,61 @@
+"""Writing a results folder and printing a compact summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sim.experiment import atomic_write
+
+if TYPE_CHECKING:
+    from sim.experiment import Results
+
+HEADLINE = (
+    "adoption",
+    "adoption_seniors",
+    "adoption_juniors",
+    "digital_skill_gap",
+    "cross_generation_ties",
+    "mean_resistance_seniors",
+)
+"""Outcomes shown in the printed summary (all are in the files)."""
+
+
+def write_tables(results: Results, out: Path) -> None:
+    """Write runs, time series, summary, comparison and the manifest (last) into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "runs.parquet", lambda p: results.runs.to_parquet(p, index=False))
+    atomic_write(out / "runs.csv", lambda p: results.runs.to_csv(p, index=False))
+    atomic_write(
+        out / "timeseries.parquet", lambda p: results.timeseries.to_parquet(p, index=False)
+    )
+    atomic_write(out / "summary.csv", lambda p: results.summary.to_csv(p, index=False))
+    atomic_write(out / "comparison.csv", lambda p: results.comparison.to_csv(p, index=False))
+    text = json.dumps(results.manifest, indent=2, sort_keys=False, default=str)
+    atomic_write(out / "manifest.json", lambda p: p.write_text(text + "\n"))
+
+
+def summary_table(results: Results, outcomes: tuple[str, ...] = HEADLINE) -> str:
+    """A compact text table: per arm, mean and 95% CI of the headline outcomes."""
+    s = results.summary
+    s = s[s["outcome"].isin(outcomes)]
+    group = [
+        c
+        for c in s.columns
+        if c not in {"outcome", "n", "mean", "std", "ci95_low", "ci95_high", "median", "p10", "p90"}
+    ]
+    cells = s.assign(
+        value=[
+            f"{m:.3f} [{lo:.3f}, {hi:.3f}]"
+            for m, lo, hi in zip(s["mean"], s["ci95_low"], s["ci95_high"], strict=True)
+        ]
+    )
+    table = cells.pivot_table(
+        index=group, columns="outcome", values="value", aggfunc="first", sort=False
+    )
+    table = table[[o for o in outcomes if o in table.columns]]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        return f"mean [95% CI] over {int(s['n'].max())} replications\n{table.to_string()}"

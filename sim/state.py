@@ -1,0 +1,87 @@
+"""The organization's state as arrays indexed by a stable slot.
+
+Agents are thin views over these arrays (see :mod:`sim.agents`); mechanisms read and write the
+arrays directly. A departure frees a slot (``alive`` turns False); a hire reuses one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+RESISTANCE, OPENNESS, WILLINGNESS = 0, 1, 2
+ATTITUDES: tuple[str, ...] = ("resistance", "openness", "willingness")
+
+
+@dataclass
+class State:
+    """Every employee's state, one row per slot.
+
+    Attributes:
+        alive: Whether the slot holds a current employee.
+        depth: Depth in the reporting tree (0 = the CEO).
+        level: Hierarchy level (0 = individual contributor, ``levels - 1`` = CEO).
+        manager: Slot of the manager, -1 for the CEO.
+        ancestors: ``ancestors[i, d]`` is the slot of i's ancestor at depth d (i itself at its own
+            depth, -1 below it).
+        subtree_size: Number of employees in the subtree led by each slot (itself included).
+        department: Department code (index into the scenario's departments).
+        cohort: Generation cohort code (index into :data:`sim.organization_params.COHORTS`).
+        age: Age in years.
+        tenure: Tenure in years.
+        underrepresented: Member of an under-represented group.
+        senior: Counts as senior under the scenario's seniority rule.
+        skills: N x K skill levels in [0, 1].
+        attitudes: N x 3 attitudes in [0, 1]: resistance, openness, willingness to mentor.
+        engagement: Engagement in [0, 1].
+        adopted: N x T adoption flags per technology.
+        adopted_week: N x T week of adoption, -1 if not adopted.
+        hired_week: Week the employee joined (negative: before the run started).
+        network: Symmetric 0/1 adjacency of the informal network (CSR).
+        digital: Column indices of digital skills.
+        experience: Column indices of experience skills.
+        tech_skills: Per technology, the skill columns that drive its adoption.
+    """
+
+    alive: np.ndarray
+    depth: np.ndarray
+    level: np.ndarray
+    manager: np.ndarray
+    ancestors: np.ndarray
+    subtree_size: np.ndarray
+    department: np.ndarray
+    cohort: np.ndarray
+    age: np.ndarray
+    tenure: np.ndarray
+    underrepresented: np.ndarray
+    senior: np.ndarray
+    skills: np.ndarray
+    attitudes: np.ndarray
+    engagement: np.ndarray
+    adopted: np.ndarray
+    adopted_week: np.ndarray
+    hired_week: np.ndarray
+    network: sp.csr_matrix
+    digital: np.ndarray
+    experience: np.ndarray
+    tech_skills: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        """Number of slots (alive or not)."""
+        return int(self.alive.shape[0])
+
+    @property
+    def headcount(self) -> int:
+        """Number of current employees."""
+        return int(self.alive.sum())
+
+    def digital_skill(self) -> np.ndarray:
+        """Mean digital skill per slot."""
+        return self.skills[:, self.digital].mean(axis=1)
+
+    def tech_skill(self, tech: int) -> np.ndarray:
+        """Mean of the skills that drive technology ``tech``, per slot."""
+        return self.skills[:, self.tech_skills[tech]].mean(axis=1)

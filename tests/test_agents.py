@@ -1,0 +1,34 @@
+import numpy as np
+
+from sim import JuniorEmployee, ReverseMentoringModel, SeniorEmployee
+
+
+def test_agents_are_views_both_ways(small):
+    model = ReverseMentoringModel(small)
+    agent = model.agent_at(5)
+    agent.skills[2] = 0.123
+    assert model.state.skills[5, 2] == 0.123, "a write through agent.skills reaches the array"
+    model.state.skills[5, 3] = 0.456
+    assert agent.skills[3] == 0.456, "a write to the array shows in the agent"
+    agent.skills = np.full(model.state.skills.shape[1], 0.5)
+    assert (model.state.skills[5] == 0.5).all()
+    agent.resistance = 0.9
+    assert model.state.attitudes[5, 0] == 0.9
+    model.state.attitudes[5, 1] = 0.2
+    assert agent.openness == 0.2 and agent.attitudes[1] == 0.2
+    agent.engagement = 0.33
+    assert model.state.engagement[5] == 0.33
+    assert np.shares_memory(agent.skills, model.state.skills), "no copy is held by the agent"
+
+
+def test_agent_types_follow_the_seniority_rule(small):
+    model = ReverseMentoringModel(small)
+    by_type = model.agents_by_type
+    assert len(by_type[SeniorEmployee]) == int(model.state.senior.sum())
+    assert len(by_type[JuniorEmployee]) == int((~model.state.senior).sum())
+    assert len(model.agents) == model.state.size
+    for agent in model.agents:
+        assert isinstance(agent, SeniorEmployee) == bool(model.state.senior[agent.slot])
+    ceo = model.agent_at(0)
+    assert ceo.manager is None and model.agent_at(1).manager is ceo
+    assert ceo.cohort in {"gen_z", "millennial", "gen_x", "boomer"} and ceo.department
