@@ -232,9 +232,13 @@ def _sweep(args: argparse.Namespace) -> int:
         points = lhs_points(scenario, [parse_range(r) for r in args.ranges], args.lhs)
     elif args.vary:
         points = grid_points([parse_vary(v) for v in args.vary])
+    elif scenario.sweep:
+        points = grid_points(list(scenario.sweep.items()))
     else:
         raise ScenarioError(
-            ["sweep: give --vary PATH=V1,V2,... or --lhs N with --range PATH=LO:HI"]
+            [
+                "sweep: give --vary PATH=V1,V2,... or --lhs N with --range PATH=LO:HI (or a sweep: block in the file)"
+            ]
         )
     return _execute(args, scenario, points)
 

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from sim.model import ReverseMentoringModel
@@ -71,6 +72,8 @@ class Results:
             paired and unpaired 95% CIs.
         manifest: Scenario as resolved, seeds, package versions, code revision, wall time.
         path: The results folder, when written.
+        pairs: One row per pair (board) of every run, with the run's identifiers.
+        outcomes: Names of the run outcome columns.
     """
 
     runs: pd.DataFrame
@@ -79,10 +82,22 @@ class Results:
     comparison: pd.DataFrame
     manifest: dict[str, Any]
     path: Path | None = None
+    pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
     outcomes: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------- one run
+
+
+class RunOutput(NamedTuple):
+    """What one model run gives back."""
+
+    outcomes: dict[str, float]
+    """Run outcomes (the last week's values plus the run-only outcomes)."""
+    timeseries: pd.DataFrame
+    """Weekly outcomes, one row per week."""
+    pairs: pd.DataFrame
+    """Every pair's history (empty without a program)."""
 
 
 def run_model(
@@ -90,7 +105,7 @@ def run_model(
     arm: str | None = None,
     seed: int | None = None,
     weeks: int | None = None,
-) -> tuple[dict[str, float], pd.DataFrame]:
+) -> RunOutput:
     """Build and run one model.
 
     Args:
@@ -100,18 +115,32 @@ def run_model(
         weeks: Weeks to run (default: the horizon).
 
     Returns:
-        (run outcomes, weekly outcomes as a DataFrame).
+        The run's outcomes, weekly outcomes and pair history.
     """
-    model = ReverseMentoringModel(scenario, arm=arm, rng=seed).run(weeks)
-    return model.final_outcomes(), model.timeseries()
+    model = build_model(scenario, arm=arm, seed=seed).run(weeks)
+    pairs = model.pairs() if hasattr(model, "pairs") else pd.DataFrame()
+    return RunOutput(model.final_outcomes(), model.timeseries(), pairs)
 
 
-def _execute(
-    scenario_data: dict[str, Any], task: Task
-) -> tuple[Task, dict[str, float], pd.DataFrame]:
+def build_model(
+    scenario: Scenario | dict | str | Path | None = None,
+    arm: str | None = None,
+    seed: int | None = None,
+):
+    """Build the scenario's model: :class:`ReverseMentoringModel`, or March's for ``model: march1991``."""
+    scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if scenario.model == "march1991":
+        from sim.march1991 import MarchModel
+
+        return MarchModel(
+            scenario.march, rng=seed if seed is not None else replication_seed(scenario.seed, 0)
+        )
+    return ReverseMentoringModel(scenario, arm=arm, rng=seed)
+
+
+def _execute(scenario_data: dict[str, Any], task: Task) -> tuple[Task, RunOutput]:
     scenario = validate(scenario_data)
-    final, series = run_model(scenario, arm=task.arm, seed=task.seed)
-    return task, final, series
+    return task, run_model(scenario, arm=task.arm, seed=task.seed)
 
 
 # ---------------------------------------------------------------------- plan
@@ -204,7 +233,7 @@ def run_experiment(
             else:
                 done[task.key] = outcome
                 if store:
-                    store.save(task, *outcome)
+                    store.save(task, outcome)
                 if on_result:
                     on_result(task)
             bar.update(1)
@@ -226,8 +255,7 @@ def _dispatch(
     if executor is None and workers <= 1:
         for task in tasks:
             try:
-                _, final, series = _execute(data[task.point], task)
-                yield task, (final, series)
+                yield _execute(data[task.point], task)
             except Exception as exc:  # a failing replication must not lose the others
                 yield task, exc
         return
@@ -242,8 +270,7 @@ def _dispatch(
         for future in as_completed(futures):
             task = futures[future]
             try:
-                _, final, series = future.result()
-                yield task, (final, series)
+                yield future.result()
             except Exception as exc:
                 yield task, exc
     finally:
@@ -278,9 +305,9 @@ def _assemble(
 
     varied = _varied_columns(plan)
     sweep = len(plan.points) > 1 or bool(varied)
-    rows, series = [], []
+    rows, series, pair_frames = [], [], []
     for task in tasks:
-        final, ts = done.get(task.key) or store.load(task)
+        final, ts, pairs = done.get(task.key) or store.load(task)
         ident = {"point": task.point} if sweep else {}
         ident.update({k: _cell(plan.points[task.point].get(k)) for k in varied})
         ident.update({"arm": task.arm, "replication": task.replication, "seed": task.seed})
@@ -289,14 +316,53 @@ def _assemble(
         for i, (k, v) in enumerate(ident.items()):
             ts.insert(i, k, v)
         series.append(ts)
+        if len(pairs):
+            pairs = pairs.copy()
+            for i, (k, v) in enumerate(ident.items()):
+                pairs.insert(i, k, v)
+            pair_frames.append(pairs)
     runs = pd.DataFrame(rows)
+    if plan.scenario.model == "reverse_mentoring":
+        runs = add_roi(
+            runs,
+            plan.scenario.baseline,
+            plan.scenario.dynamics.economics.value_per_implemented_idea,
+        )
     timeseries = pd.concat(series, ignore_index=True)
     id_cols = [c for c in runs.columns[: len(varied) + (4 if sweep else 3)]]
     outcomes = [c for c in runs.columns if c not in id_cols]
     group = ["point", *varied] if sweep else []
     summary = stats.summarize(runs, outcomes, by=[*group, "arm"])
     comparison = stats.compare(runs, outcomes, plan.scenario.baseline, by=group or None)
-    return Results(runs, timeseries, summary, comparison, {}, outcomes=outcomes)
+    pairs = pd.concat(pair_frames, ignore_index=True) if pair_frames else pd.DataFrame()
+    return Results(runs, timeseries, summary, comparison, {}, pairs=pairs, outcomes=outcomes)
+
+
+def add_roi(runs: pd.DataFrame, baseline: str, value_per_idea: float) -> pd.DataFrame:
+    """Add ``net_benefit`` and ``roi`` of each run against the baseline arm's same replication.
+
+    Benefit: the baseline's turnover cost minus the arm's, plus ``value_per_idea`` times the
+    extra implemented ideas (see :mod:`sim.mechanisms.economics`). Baseline rows get 0.
+    """
+    from sim.mechanisms.economics import roi
+
+    keys = [c for c in ("point", "replication") if c in runs.columns]
+    base = runs[runs["arm"] == baseline].set_index(keys)
+    idx = pd.MultiIndex.from_frame(runs[keys]) if len(keys) > 1 else pd.Index(runs[keys[0]])
+    if not base.index.is_unique or not idx.isin(base.index).all():
+        runs["net_benefit"], runs["roi"] = 0.0, 0.0
+        return runs
+    b = base.reindex(idx)
+    net, ratio = roi(
+        runs["program_cost"].to_numpy(float),
+        b["turnover_cost"].to_numpy(float) - runs["turnover_cost"].to_numpy(float),
+        runs["implemented_ideas"].to_numpy(float) - b["implemented_ideas"].to_numpy(float),
+        value_per_idea,
+    )
+    is_base = (runs["arm"] == baseline).to_numpy()
+    runs["net_benefit"] = np.where(is_base, 0.0, net)
+    runs["roi"] = np.where(is_base, 0.0, ratio)
+    return runs
 
 
 def _cell(value: Any) -> Any:
@@ -383,17 +449,25 @@ class _Store:
             return {}
         return {p.name[: -len(".run.json")]: None for p in self.parts.glob("*.run.json")}
 
-    def save(self, task: Task, final: dict[str, float], series: pd.DataFrame) -> None:
-        """Write one finished task: its weekly series first, then its run row (the marker)."""
+    def save(self, task: Task, output: RunOutput) -> None:
+        """Write one finished task: series and pairs first, then its run row (the marker)."""
+        stem = str(self.parts / task.key)
         atomic_write(
-            self.parts / f"{task.key}.ts.parquet", lambda p: series.to_parquet(p, index=False)
+            Path(stem + ".ts.parquet"), lambda p: output.timeseries.to_parquet(p, index=False)
         )
-        atomic_write(self.parts / f"{task.key}.run.json", lambda p: p.write_text(json.dumps(final)))
+        if len(output.pairs):
+            atomic_write(
+                Path(stem + ".pairs.parquet"), lambda p: output.pairs.to_parquet(p, index=False)
+            )
+        atomic_write(Path(stem + ".run.json"), lambda p: p.write_text(json.dumps(output.outcomes)))
 
-    def load(self, task: Task) -> tuple[dict[str, float], pd.DataFrame]:
+    def load(self, task: Task) -> RunOutput:
         """Read one finished task back."""
-        final = json.loads((self.parts / f"{task.key}.run.json").read_text())
-        return final, pd.read_parquet(self.parts / f"{task.key}.ts.parquet")
+        stem = str(self.parts / task.key)
+        final = json.loads(Path(stem + ".run.json").read_text())
+        pairs_file = Path(stem + ".pairs.parquet")
+        pairs = pd.read_parquet(pairs_file) if pairs_file.exists() else pd.DataFrame()
+        return RunOutput(final, pd.read_parquet(Path(stem + ".ts.parquet")), pairs)
 
     def write(self, results: Results) -> None:
         """Write the final tables atomically, the manifest last, then drop the parts."""

@@ -11,10 +11,31 @@ import pandas as pd
 
 from sim import outcomes
 from sim.agents import Employee, JuniorEmployee, SeniorEmployee
-from sim.mechanisms import adoption, peer_learning
+from sim.mechanisms import adoption, attitudes, innovation, peer_learning, retention, staffing
+from sim.mechanisms.economics import by_level
 from sim.organization import build_organization
+from sim.people import People
+from sim.programrun import ProgramRun
 from sim.rng import Streams, replication_seed
 from sim.scenario import Scenario, load_scenario
+
+WEEKS_PER_YEAR = 52.0
+
+
+class Tally:
+    """Running totals of the run (counts and money since week 0)."""
+
+    def __init__(self) -> None:
+        self.ideas = 0
+        self.implemented = 0
+        self.ideas_from_meetings = 0
+        self.leavers = 0
+        self.retirements = 0
+        self.hires = 0
+        self.promotions = 0
+        self.promotions_of_mentors = 0
+        self.turnover_cost = 0.0
+        self.skill_lost = 0.0
 
 
 class ReverseMentoringModel(mesa.Model):
@@ -31,7 +52,9 @@ class ReverseMentoringModel(mesa.Model):
     Attributes:
         config: The validated scenario (Mesa 3.5 reserves ``scenario``).
         state: The organization's state arrays (:class:`~sim.state.State`).
-        week: Weeks simulated so far.
+        people: Per-person records (retention and participation).
+        program: The running program (:class:`~sim.programrun.ProgramRun`), or None.
+        tally: Running totals (ideas, leavers, hires, costs).
         streams: The named random streams of this run.
     """
 
@@ -59,10 +82,21 @@ class ReverseMentoringModel(mesa.Model):
             [t.introduced_week for t in org.technologies], dtype=np.int64
         )
         self.state = build_organization(org, self.streams)
+        self.people = People(self.state.cohort)
+        self.cohort_engagement = retention.reference_engagement(
+            self.state.cohort,
+            self.state.engagement,
+            self.config.dynamics.retention.engagement_effect,
+            np.array([c.engagement_mean for c in org.cohorts.ordered()]),
+        )
+        self.tally = Tally()
         self.ties = outcomes.TieIndex(self.state.network)
+        self.program = ProgramRun(self, self.arm.program) if self.arm.program is not None else None
         self._agents_by_slot: list[Employee | None] = [None] * self.state.size
         for slot in range(self.state.size):
             self._place_agent(slot)
+        self._gain = np.zeros(self.state.size)
+        self.now = 0  # weeks elapsed before the week being simulated (set by each step)
         self._columns = outcomes.columns(self.technology_names, org.levels)
         self._record = np.full((self.config.horizon_weeks + 1, len(self._columns)), np.nan)
         self._record_week()
@@ -70,10 +104,19 @@ class ReverseMentoringModel(mesa.Model):
     # ------------------------------------------------------------------ agents
 
     def _place_agent(self, slot: int) -> Employee:
+        old = self._agents_by_slot[slot]
+        if old is not None:
+            old.remove()
         cls = SeniorEmployee if self.state.senior[slot] else JuniorEmployee
         agent = cls(self, slot)
         self._agents_by_slot[slot] = agent
         return agent
+
+    def _vacate_agent(self, slot: int) -> None:
+        agent = self._agents_by_slot[slot]
+        if agent is not None:
+            agent.remove()
+            self._agents_by_slot[slot] = None
 
     def agent_at(self, slot: int) -> Employee:
         """Return the agent that views ``slot``."""
@@ -95,14 +138,148 @@ class ReverseMentoringModel(mesa.Model):
         The phases run in this order; each reads the state as its phase starts and applies
         all of its changes at once, so the result never depends on agent order.
         """
-        week = self.week
-        st, dyn = self.state, self.config.dynamics
+        st, dyn, prog = self.state, self.config.dynamics, self.program
+        self.now = self.week - 1  # whole weeks elapsed before this one: the week being simulated
+        gain = np.zeros(st.size)
+        if prog is not None:
+            # 1. program calendar: pairs at their planned end complete; at a wave's start the
+            #    eligible opt in and the pairing policy forms pairs; dissolved pairs re-pair
+            prog.calendar()
+            # 2. meetings: each active pair holds some of its planned meetings (attendance)
+            prog.meet()
+            # 3. two-way learning at the meetings held
+            gain += np.abs(prog.learn()).mean(axis=1)
+            # 4. relationship quality moves with how meetings went; mismatches dissolve
+            prog.relate()
+            # 5a. attitudes of mentees after their meetings
+            prog.change_attitudes()
+        # 5b. attitudes: peer influence among seniors, and sponsorship while a program runs
+        sponsorship = prog.program.sponsorship if prog is not None and prog.running else 0.0
+        attitudes.apply_background(st, dyn.attitudes, sponsorship)
         # 6. informal exchange: weak peer learning along the social network (the background)
-        peer_learning.apply(st, dyn.peer_learning)
-        # 7. digital adoption per technology: innovation, imitation, top-down push
-        adoption.apply(st, dyn.adoption, week, self.introduced_weeks, self.streams["adoption"])
+        gain += np.abs(peer_learning.apply(st, dyn.peer_learning)).mean(axis=1)
+        # 7. digital adoption: innovation, imitation, top-down push, mentoring exposure
+        exposure = prog.exposure() if prog is not None else None
+        adoption.apply(
+            st, dyn.adoption, self.now, self.introduced_weeks, self.streams["adoption"], exposure
+        )
+        # 8. innovation: ideas from interactions and meetings, implemented by senior sponsors
+        self._innovate()
+        # 9. engagement drifts; employees quit (engagement-scaled hazard) or retire; age advances
+        self._gain = gain
+        self._engage_and_leave()
+        # 10. leadership pays off: ready vacancies are filled by promotion or by new hires
+        self._staff()
         # 11. record the week's outcomes
         self._record_week()
+
+    def _innovate(self) -> None:
+        dyn, levels = self.config.dynamics.innovation, self.config.organization.levels
+        ideas, done = innovation.tie_ideas(
+            self.state, self.ties.a, self.ties.b, dyn, levels, self.streams["innovation"]
+        )
+        if self.program is not None:
+            wk = self.program.last
+            met = wk.boards[wk.held > 0]
+            idx, mentor = self.program.board_mentor_slots(met)
+            board = self.program.book.links[0][idx]
+            mentee = self.program.slots(self.program.book.mentee[board])
+            held = wk.held[np.searchsorted(wk.boards, board)]
+            more, more_done = innovation.meeting_ideas(
+                self.state,
+                mentee,
+                mentor,
+                held.astype(float),
+                dyn,
+                levels,
+                self.streams["innovation.meetings"],
+            )
+            ideas, done = ideas + more, done + more_done
+            self.tally.ideas_from_meetings += more
+        self.tally.ideas += ideas
+        self.tally.implemented += done
+
+    def _engage_and_leave(self) -> None:
+        st, dyn = self.state, self.config.dynamics.retention
+        if self.program is not None:
+            mentor, mentee, ties = self.program.roles()
+        else:
+            mentor = mentee = ties = np.zeros(st.size)
+        target = retention.engagement_target(
+            st.engagement_base, mentor, mentee, self._gain, ties, dyn
+        )
+        st.engagement[:] = np.where(
+            st.alive, retention.next_engagement(st.engagement, target, dyn), st.engagement
+        )
+        draws = self.streams["retention"].random(st.size)
+        quits, retires = retention.leavers(
+            st, dyn, self.config.organization.retirement_age, self.cohort_engagement, draws
+        )
+        st.age[st.alive] += 1.0 / WEEKS_PER_YEAR
+        st.tenure[st.alive] += 1.0 / WEEKS_PER_YEAR
+        gone = np.concatenate([quits, retires])
+        if gone.size:
+            self._depart(np.sort(gone), quits.size, retires.size)
+
+    def _depart(self, slots: np.ndarray, quits: int, retires: int) -> None:
+        st, econ = self.state, self.config.dynamics.economics
+        persons = st.person[slots]
+        self.tally.leavers += quits
+        self.tally.retirements += retires
+        salary = by_level(econ.salary_by_level, st.level[slots])
+        self.tally.turnover_cost += econ.replacement_cost_multiple * float(salary.sum())
+        self.tally.skill_lost += float(st.skills[slots].mean(axis=1).sum())
+        self.people.slot_of[persons] = -1
+        st.alive[slots] = False
+        st.vacant_since[slots] = self.now
+        if self.program is not None:
+            self.program.end_for_departures(persons)
+        for slot in slots.tolist():
+            self._vacate_agent(slot)
+
+    def _staff(self) -> None:
+        st, dyn = self.state, self.config.dynamics.staffing
+        rng = self.streams["staffing"]
+        ready = staffing.ready_vacancies(st, self.now, dyn.hiring_delay_weeks)
+        leadership = self._leadership_column()
+        external = []
+        for slot in ready.tolist():
+            if st.level[slot] > 0 and rng.random() < dyn.internal_fill_share:
+                noise = rng.normal(
+                    0.0, dyn.selection_noise, self.config.organization.span_of_control
+                )
+                who = staffing.promotion_candidate(st, slot, leadership, noise)
+                if who >= 0:
+                    self._promote(who, slot)
+                    continue
+            external.append(slot)
+        slots = np.array(external, dtype=np.int64)
+        if slots.size:
+            first = self.people.add(slots, np.zeros(slots.size, np.int8), self.now)
+            staffing.hire(st, self.config.organization, slots, first, self.now, rng)
+            self.people.cohort[first : first + slots.size] = st.cohort[slots]
+            self.tally.hires += slots.size
+            for slot in slots.tolist():
+                self._place_agent(slot)
+
+    def _leadership_column(self) -> np.ndarray:
+        names = self.config.organization.skill_names
+        if "leadership" in names:
+            return self.state.skills[:, names.index("leadership")]
+        return self.state.skills[:, self.state.experience].mean(axis=1)
+
+    def _promote(self, src: int, dst: int) -> None:
+        st = self.state
+        person = int(st.person[src])
+        staffing.move_person(st, src, dst, self.now)
+        st.senior[dst] = staffing.is_senior(
+            self.config.organization, st.level[dst : dst + 1], st.tenure[dst : dst + 1]
+        )[0]
+        self.people.slot_of[person] = dst
+        self.tally.promotions += 1
+        self.tally.promotions_of_mentors += int(self.people.mentor_ever[person])
+        self._vacate_agent(src)
+        self._place_agent(dst)
 
     def _record_week(self) -> None:
         if self.week >= self._record.shape[0]:
@@ -131,3 +308,9 @@ class ReverseMentoringModel(mesa.Model):
         values = dict(zip(self._columns, self._record[self.week].tolist(), strict=True))
         values.update(outcomes.run_outcomes(self, self._record, self._columns))
         return values
+
+    def pairs(self) -> pd.DataFrame:
+        """Every pair's history (empty without a program)."""
+        if self.program is None:
+            return pd.DataFrame()
+        return self.program.book.to_frame()

@@ -61,7 +61,16 @@ CATALOG: tuple[Outcome, ...] = (
     Outcome("digital_skill_seniors", "skill (0-1)", "Mean digital skill of seniors"),
     Outcome("digital_skill_gap", "skill (0-1)", "Juniors' minus seniors' mean digital skill"),
     Outcome("experience_skill_juniors", "skill (0-1)", "Mean experience skill of juniors"),
-    Outcome("cross_generation_ties", "share", "Share of informal ties between different cohorts"),
+    Outcome(
+        "cross_generation_ties",
+        "share",
+        "Share of ties (informal and persisting mentoring ties) between different cohorts",
+    ),
+    Outcome(
+        "cross_generation_tie_count",
+        "ties",
+        "Ties between different cohorts (informal and persisting mentoring ties)",
+    ),
     Outcome(
         "cross_group_ties",
         "share",
@@ -79,18 +88,120 @@ CATALOG: tuple[Outcome, ...] = (
         "mean_resistance_seniors", "attitude (0-1)", "Mean resistance to being mentored, seniors"
     ),
     Outcome("mean_engagement", "engagement (0-1)", "Mean engagement"),
+    Outcome("ideas", "ideas", "Ideas produced since week 0"),
+    Outcome("implemented_ideas", "ideas", "Ideas implemented since week 0"),
+    Outcome(
+        "ideas_per_100_per_year",
+        "ideas/100 employees/year",
+        "Idea rate since week 0, per 100 employees",
+    ),
+    Outcome("ideas_from_meetings", "ideas", "Ideas produced in mentoring meetings since week 0"),
+    Outcome(
+        "implemented_per_100_per_year",
+        "ideas/100 employees/year",
+        "Implemented-idea rate since week 0, per 100 employees",
+    ),
+    Outcome("retention", "share", "Share of the week-0 workforce still employed"),
+    Outcome(
+        "retention[cohort]", "share", "Share of the week-0 workforce of a cohort still employed"
+    ),
+    Outcome(
+        "retention_mentors", "share", "Share of mentors still employed (0 when the arm has none)"
+    ),
+    Outcome(
+        "retention_mentees", "share", "Share of mentees still employed (0 when the arm has none)"
+    ),
+    Outcome(
+        "retention_nonparticipants",
+        "share",
+        "Share of those employed at the program's start who never took part, still employed (the week-0 workforce without a program)",
+    ),
+    Outcome(
+        "engagement_mentors",
+        "engagement (0-1)",
+        "Mean engagement of mentors still employed (0 when none)",
+    ),
+    Outcome("leavers", "employees", "Voluntary leavers since week 0"),
+    Outcome("retirements", "employees", "Retirements since week 0"),
+    Outcome("hires", "employees", "External hires since week 0"),
+    Outcome("promotions", "employees", "Internal promotions since week 0"),
+    Outcome(
+        "promotions_of_mentors", "employees", "Internal promotions of employees who have mentored"
+    ),
+    Outcome(
+        "turnover_cost",
+        "currency",
+        "Replacement cost of voluntary leavers and retirees since week 0",
+    ),
+    Outcome("skill_lost_to_turnover", "skill-units", "Sum over leavers of their mean skill"),
+    Outcome("mentors", "employees", "Employees who have mentored"),
+    Outcome("mentees", "employees", "Employees who have been mentored"),
+    Outcome("pairs_formed", "pairs", "Pairs (boards) formed, re-pairings included"),
+    Outcome("active_pairs", "pairs", "Pairs (boards) active this week"),
+    Outcome("pairs_completed", "pairs", "Pairs that reached their planned end"),
+    Outcome("pairs_dissolved", "pairs", "Pairs dissolved early for a bad fit"),
+    Outcome("pairs_ended_by_departure", "pairs", "Pairs ended because a member left"),
+    Outcome("match_rate", "share", "Mentees paired among those who volunteered or were enrolled"),
+    Outcome("meetings_held", "meetings", "Meetings held since week 0"),
+    Outcome("meetings_planned", "meetings", "Meetings planned since week 0"),
+    Outcome("meeting_completion", "share", "Meetings held over meetings planned"),
+    Outcome(
+        "mean_relationship_quality",
+        "quality (0-1)",
+        "Mean relationship quality of active pairs (0 when none)",
+    ),
+    Outcome("mentoring_ties", "ties", "Ties formed by pairs that still persist"),
+    Outcome("program_hours", "hours", "Hours spent on the program (meetings and training)"),
+    Outcome("program_cost", "currency", "Cost of the hours spent on the program"),
+    Outcome(
+        "mentor_leadership_growth",
+        "skill (0-1)",
+        "Mean leadership gained by mentors since they started",
+    ),
     Outcome(
         "weeks_to_half_seniors[technology]",
         "weeks",
         "Weeks from introduction until half the seniors adopted (horizon + 1 when never)",
         weekly=False,
     ),
+    Outcome(
+        "retention_12m",
+        "share",
+        "Retention of the week-0 workforce at week 52 (at the horizon if shorter)",
+        weekly=False,
+    ),
+    Outcome("retention_12m[cohort]", "share", "The same by cohort", weekly=False),
+    Outcome("retention_12m_mentors", "share", "Retention of mentors at week 52", weekly=False),
+    Outcome("retention_12m_mentees", "share", "Retention of mentees at week 52", weekly=False),
+    Outcome(
+        "retention_12m_nonparticipants",
+        "share",
+        "Retention of non-participants at week 52",
+        weekly=False,
+    ),
+    Outcome(
+        "net_benefit",
+        "currency",
+        "Retention savings plus value of extra implemented ideas minus program cost, against the baseline arm, same replication (0 for the baseline)",
+        weekly=False,
+    ),
+    Outcome(
+        "roi",
+        "ratio",
+        "Net benefit over program cost, against the baseline arm (0 where the program cost nothing)",
+        weekly=False,
+    ),
 )
+
+EXPERIMENT_OUTCOMES = ("net_benefit", "roi")
+"""Run outcomes computed by the experiment from the baseline arm, not by a single model."""
 
 
 def expand(name: str, technologies: list[str], levels: int) -> list[str]:
     """Expand a family name into its column names."""
     names = [name]
+    if "[cohort]" in name:
+        names = [n.replace("[cohort]", f"[{c}]") for n in names for c in COHORTS]
     if "{level}" in name:
         names = [n.replace("{level}", str(lv)) for n in names for lv in range(levels)]
     if "[technology]" in name:
@@ -100,7 +211,12 @@ def expand(name: str, technologies: list[str], levels: int) -> list[str]:
 
 def columns(technologies: list[str], levels: int, weekly: bool = True) -> list[str]:
     """All column names of the weekly (or run-only) outcomes for a scenario's shape."""
-    return [c for o in CATALOG if o.weekly == weekly for c in expand(o.name, technologies, levels)]
+    return [
+        c
+        for o in CATALOG
+        if o.weekly == weekly and o.name not in EXPERIMENT_OUTCOMES
+        for c in expand(o.name, technologies, levels)
+    ]
 
 
 def _share(mask_rows: np.ndarray, adopted: np.ndarray) -> np.ndarray:
@@ -119,17 +235,20 @@ class TieIndex:
         self.a = coo.row[upper]
         self.b = coo.col[upper]
 
-    def measure(
-        self, alive: np.ndarray, cohort: np.ndarray, group: np.ndarray
-    ) -> tuple[float, float, float]:
-        """Return (cross-generation share, cross-group share, E-I index by cohort)."""
-        live = alive[self.a] & alive[self.b]
-        a, b = self.a[live], self.b[live]
-        if a.size == 0:
-            return 0.0, 0.0, 0.0
-        external = (cohort[a] != cohort[b]).mean()
-        cross_group = (group[a] != group[b]).mean()
-        return float(external), float(cross_group), float(2.0 * external - 1.0)
+    def counts(
+        self, alive: np.ndarray, cohort: np.ndarray, group: np.ndarray, extra=None
+    ) -> tuple[int, int, int]:
+        """(ties, cross-generation ties, cross-group ties) between current employees.
+
+        ``extra`` adds ties given as (slots a, slots b), such as persisting mentoring ties.
+        """
+        a, b = self.a, self.b
+        if extra is not None:
+            a, b = np.concatenate([a, extra[0]]), np.concatenate([b, extra[1]])
+        live = (a >= 0) & (b >= 0)
+        live[live] = alive[a[live]] & alive[b[live]]
+        a, b = a[live], b[live]
+        return a.size, int((cohort[a] != cohort[b]).sum()), int((group[a] != group[b]).sum())
 
 
 def measure(model: ReverseMentoringModel) -> dict[str, float]:
@@ -137,7 +256,7 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
     st = model.state
     alive = st.alive
     seniors, juniors = alive & st.senior, alive & ~st.senior
-    introduced = model.introduced_weeks <= model.week
+    introduced = model.introduced_weeks < model.week  # available during at least one step
     techs = model.technology_names
     out: dict[str, float] = {"headcount": float(alive.sum())}
     shares = {
@@ -166,7 +285,15 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
         st.skills[:, st.experience].mean(axis=1) if st.experience.size else np.zeros(st.size)
     )
     out["experience_skill_juniors"] = float(experience[juniors].mean()) if juniors.any() else 0.0
-    cross_gen, cross_group, ei = model.ties.measure(alive, st.cohort, st.underrepresented)
+    extra = None
+    if model.program is not None:
+        ties = model.program.ties
+        extra = (model.program.slots(ties.a[ties.alive]), model.program.slots(ties.b[ties.alive]))
+    n_ties, n_gen, n_group = model.ties.counts(alive, st.cohort, st.underrepresented, extra)
+    out["cross_generation_tie_count"] = float(n_gen)
+    cross_gen = n_gen / n_ties if n_ties else 0.0
+    cross_group = n_group / n_ties if n_ties else 0.0
+    ei = 2.0 * cross_gen - 1.0 if n_ties else 0.0
     out["cross_generation_ties"], out["cross_group_ties"], out["ei_index_generation"] = (
         cross_gen,
         cross_group,
@@ -176,7 +303,96 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
     out["mean_resistance"] = float(resistance[alive].mean())
     out["mean_resistance_seniors"] = float(resistance[seniors].mean()) if seniors.any() else 0.0
     out["mean_engagement"] = float(st.engagement[alive].mean())
+    _innovation_and_staffing(model, out)
+    _retention(model, out)
+    _program(model, out)
     return out
+
+
+def _innovation_and_staffing(model: ReverseMentoringModel, out: dict[str, float]) -> None:
+    t = model.tally
+    years = max(model.week, 1) / 52.0
+    per100 = model.state.alive.sum() / 100.0
+    out["ideas"], out["implemented_ideas"] = float(t.ideas), float(t.implemented)
+    out["ideas_from_meetings"] = float(t.ideas_from_meetings)
+    out["ideas_per_100_per_year"] = t.ideas / per100 / years if model.week else 0.0
+    out["implemented_per_100_per_year"] = t.implemented / per100 / years if model.week else 0.0
+    for name, value in (
+        ("leavers", t.leavers),
+        ("retirements", t.retirements),
+        ("hires", t.hires),
+        ("promotions", t.promotions),
+        ("promotions_of_mentors", t.promotions_of_mentors),
+        ("turnover_cost", t.turnover_cost),
+        ("skill_lost_to_turnover", t.skill_lost),
+    ):
+        out[name] = float(value)
+
+
+def _retention(model: ReverseMentoringModel, out: dict[str, float]) -> None:
+    people = model.people
+    n0 = people.initial
+    initial = np.ones(n0, bool)
+    out["retention"] = people.retention(initial)
+    for c, name in enumerate(COHORTS):
+        out[f"retention[{name}]"] = people.retention(people.cohort[:n0] == c)
+    n = people.n
+    mentors, mentees = people.mentor_ever[:n], people.mentee_ever[:n]
+    out["retention_mentors"] = people.retention(mentors)
+    out["retention_mentees"] = people.retention(mentees)
+    base = people.in_program_cohort[:n] if model.program is not None else np.arange(n) < n0
+    out["retention_nonparticipants"] = people.retention(base & ~mentors & ~mentees)
+    slots = people.slot_of[:n][mentors]
+    slots = slots[slots >= 0]
+    out["engagement_mentors"] = float(model.state.engagement[slots].mean()) if slots.size else 0.0
+    out["mentors"], out["mentees"] = float(mentors.sum()), float(mentees.sum())
+
+
+_PROGRAM_ZEROS = (
+    "pairs_formed",
+    "active_pairs",
+    "pairs_completed",
+    "pairs_dissolved",
+    "pairs_ended_by_departure",
+    "match_rate",
+    "meetings_held",
+    "meetings_planned",
+    "meeting_completion",
+    "mean_relationship_quality",
+    "mentoring_ties",
+    "program_hours",
+    "program_cost",
+    "mentor_leadership_growth",
+)
+
+
+def _program(model: ReverseMentoringModel, out: dict[str, float]) -> None:
+    from sim.pairs import ACTIVE, COMPLETED, DISSOLVED, ENDED_BY_DEPARTURE
+
+    prog = model.program
+    if prog is None:
+        out.update(dict.fromkeys(_PROGRAM_ZEROS, 0.0))
+        return
+    book = prog.book
+    status = book.status
+    out["pairs_formed"] = float(book.n_boards)
+    out["active_pairs"] = float((status == ACTIVE).sum())
+    out["pairs_completed"] = float((status == COMPLETED).sum())
+    out["pairs_dissolved"] = float((status == DISSOLVED).sum())
+    out["pairs_ended_by_departure"] = float((status == ENDED_BY_DEPARTURE).sum())
+    out["match_rate"] = prog.matched / prog.volunteers if prog.volunteers else 0.0
+    out["meetings_held"], out["meetings_planned"] = (
+        float(prog.meetings_held),
+        float(prog.meetings_planned),
+    )
+    out["meeting_completion"] = (
+        prog.meetings_held / prog.meetings_planned if prog.meetings_planned else 0.0
+    )
+    active = status == ACTIVE
+    out["mean_relationship_quality"] = float(book.quality[active].mean()) if active.any() else 0.0
+    out["mentoring_ties"] = float(prog.ties.alive.sum())
+    out["program_hours"], out["program_cost"] = float(prog.hours), float(prog.cost)
+    out["mentor_leadership_growth"] = prog.leadership_growth()
 
 
 def run_outcomes(
@@ -191,6 +407,17 @@ def run_outcomes(
         reached = np.flatnonzero(col[start:] >= 0.5)
         weeks = float(reached[0]) if reached.size else float(horizon - start + 1)
         out[f"weeks_to_half_seniors[{tech}]"] = weeks
+    at = min(52, horizon)
+    row = weekly[at]
+    for source, target in (
+        ("retention", "retention_12m"),
+        ("retention_mentors", "retention_12m_mentors"),
+        ("retention_mentees", "retention_12m_mentees"),
+        ("retention_nonparticipants", "retention_12m_nonparticipants"),
+    ):
+        out[target] = float(row[names.index(source)])
+    for c in COHORTS:
+        out[f"retention_12m[{c}]"] = float(row[names.index(f"retention[{c}]")])
     return out
 
 

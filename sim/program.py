@@ -48,6 +48,9 @@ class Eligibility(Params):
         0, doc="Highest level that may mentor (0 = individual contributors)", ge=0
     )
     mentee_min_level: int = param(1, doc="Lowest level that may be mentored", ge=0)
+    mentee_max_level: int | None = param(
+        None, doc="Highest level that may be mentored (null: no limit)", ge=0
+    )
     mentors_must_be_junior: bool = param(
         True, doc="Mentors must be junior under the seniority rule"
     )

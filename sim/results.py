@@ -14,12 +14,13 @@ if TYPE_CHECKING:
     from sim.experiment import Results
 
 HEADLINE = (
-    "adoption",
     "adoption_seniors",
     "adoption_juniors",
     "digital_skill_gap",
-    "cross_generation_ties",
-    "mean_resistance_seniors",
+    "retention_12m",
+    "implemented_per_100_per_year",
+    "program_cost",
+    "roi",
 )
 """Outcomes shown in the printed summary (all are in the files)."""
 
@@ -34,6 +35,8 @@ def write_tables(results: Results, out: Path) -> None:
     )
     atomic_write(out / "summary.csv", lambda p: results.summary.to_csv(p, index=False))
     atomic_write(out / "comparison.csv", lambda p: results.comparison.to_csv(p, index=False))
+    if len(results.pairs):
+        atomic_write(out / "pairs.parquet", lambda p: results.pairs.to_parquet(p, index=False))
     text = json.dumps(results.manifest, indent=2, sort_keys=False, default=str)
     atomic_write(out / "manifest.json", lambda p: p.write_text(text + "\n"))
 
@@ -41,6 +44,8 @@ def write_tables(results: Results, out: Path) -> None:
 def summary_table(results: Results, outcomes: tuple[str, ...] = HEADLINE) -> str:
     """A compact text table: per arm, mean and 95% CI of the headline outcomes."""
     s = results.summary
+    if not s["outcome"].isin(outcomes).any():  # another model (March 1991): show what it has
+        outcomes = tuple(results.outcomes[:6])
     s = s[s["outcome"].isin(outcomes)]
     group = [
         c
@@ -58,4 +63,13 @@ def summary_table(results: Results, outcomes: tuple[str, ...] = HEADLINE) -> str
     )
     table = table[[o for o in outcomes if o in table.columns]]
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        return f"mean [95% CI] over {int(s['n'].max())} replications\n{table.to_string()}"
+        text = f"mean [95% CI] over {int(s['n'].max())} replications\n{table.to_string()}"
+    c = results.comparison
+    if len(c):
+        c = c[c["outcome"].isin(outcomes)]
+        lines = [
+            f"  {r.arm} - {r.baseline}: {r.outcome} {r.diff:+.3f} (paired 95% CI {r.paired_ci95_low:+.3f} to {r.paired_ci95_high:+.3f})"
+            for r in c.itertuples()
+        ]
+        text += "\ndifferences from the baseline arm (same replications):\n" + "\n".join(lines)
+    return text

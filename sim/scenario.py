@@ -10,13 +10,23 @@ import contextlib
 import copy
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError, model_validator
 
+from sim.march1991 import MarchParams
 from sim.mechanisms.adoption import AdoptionParams
+from sim.mechanisms.attitudes import AttitudeParams
+from sim.mechanisms.economics import EconomicsParams
+from sim.mechanisms.innovation import InnovationParams
+from sim.mechanisms.learning import LearningParams
+from sim.mechanisms.meetings import MeetingParams
+from sim.mechanisms.participation import ParticipationParams
 from sim.mechanisms.peer_learning import PeerLearningParams
+from sim.mechanisms.relationship import RelationshipParams
+from sim.mechanisms.retention import RetentionParams
+from sim.mechanisms.staffing import StaffingParams
 from sim.organization_params import Organization
 from sim.params import Params, param
 from sim.program import Program
@@ -40,10 +50,31 @@ class ScenarioError(Exception):
 class Dynamics(Params):
     """Mechanism parameters; each block is declared in its mechanism's module."""
 
+    participation: ParticipationParams = param(
+        doc="Opt-in to voluntary programs", default_factory=ParticipationParams
+    )
+    meetings: MeetingParams = param(doc="Meetings and attendance", default_factory=MeetingParams)
+    learning: LearningParams = param(
+        doc="Two-way learning at meetings", default_factory=LearningParams
+    )
+    relationship: RelationshipParams = param(
+        doc="Relationship quality and dissolution", default_factory=RelationshipParams
+    )
+    attitudes: AttitudeParams = param(doc="Resistance and openness", default_factory=AttitudeParams)
     peer_learning: PeerLearningParams = param(
         doc="Informal peer learning", default_factory=PeerLearningParams
     )
     adoption: AdoptionParams = param(doc="Digital adoption", default_factory=AdoptionParams)
+    innovation: InnovationParams = param(
+        doc="Ideas and their implementation", default_factory=InnovationParams
+    )
+    retention: RetentionParams = param(
+        doc="Engagement, quits and retirement", default_factory=RetentionParams
+    )
+    staffing: StaffingParams = param(doc="Promotion and hiring", default_factory=StaffingParams)
+    economics: EconomicsParams = param(
+        doc="Salaries, replacement cost, value of ideas", default_factory=EconomicsParams
+    )
 
 
 class Arm(Params):
@@ -56,7 +87,11 @@ class Arm(Params):
 class Scenario(Params):
     """A whole scenario: organization, dynamics, run settings and program arms."""
 
-    name: str = param("scenario", doc="Scenario name (used in the results folder)")
+    model: Literal["reverse_mentoring", "march1991"] = param(
+        "reverse_mentoring",
+        doc="Which model runs: reverse mentoring, or March's (1991) organizational learning (validation)",
+    )
+    name: str = param("quickstart", doc="Scenario name (used in the results folder)")
     description: str = param("", doc="What the scenario is about")
     seed: int = param(12345, doc="Root seed of the scenario", ge=0, lt=2**63)
     horizon_weeks: int = param(52, doc="Weeks to simulate", unit="weeks", ge=1, le=2600)
@@ -64,11 +99,30 @@ class Scenario(Params):
     organization: Organization = param(doc="The organization", default_factory=Organization)
     dynamics: Dynamics = param(doc="Mechanism parameters", default_factory=Dynamics)
     arms: list[Arm] = param(
-        doc="Program arms to compare", default_factory=lambda: [Arm(name="no_program")]
+        doc="Program arms to compare",
+        default_factory=lambda: [
+            Arm(name="no_program"),
+            Arm(name="reverse_mentoring", program=Program()),
+        ],
     )
     baseline_arm: str | None = param(
         None, doc="Arm the others are compared with (null: the first arm)"
     )
+    march: MarchParams = param(
+        doc="March (1991) model parameters (used when model is march1991)",
+        default_factory=MarchParams,
+    )
+    sweep: dict[str, list[Any]] | None = param(
+        None,
+        doc="Default grid for `mentorsim sweep` (field path to list of values) when no --vary or --lhs is given",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _march_has_one_arm(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("model") == "march1991" and "arms" not in data:
+            data = {**data, "arms": [{"name": "march1991"}]}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -93,6 +147,11 @@ class Scenario(Params):
                 raise ValueError(f"arms.{i}.program.focus: {unknown} not among the skills {skills}")
             top = self.organization.levels - 1
             elig = arm.program.eligibility
+            if elig.mentee_max_level is not None and elig.mentee_max_level < elig.mentee_min_level:
+                raise ValueError(
+                    f"arms.{i}.program.eligibility.mentee_max_level: {elig.mentee_max_level} "
+                    f"is below mentee_min_level ({elig.mentee_min_level})"
+                )
             if elig.mentee_min_level > top:
                 raise ValueError(
                     f"arms.{i}.program.eligibility.mentee_min_level: {elig.mentee_min_level} "

@@ -7,6 +7,7 @@ arrays directly. A departure frees a slot (``alive`` turns False); a hire reuses
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,6 +40,9 @@ class State:
         adopted: N x T adoption flags per technology.
         adopted_week: N x T week of adoption, -1 if not adopted.
         hired_week: Week the employee joined (negative: before the run started).
+        person: Person id held by each slot (ids survive promotions; hires get new ids).
+        engagement_base: Each employee's own base engagement (where engagement rests).
+        vacant_since: Week a vacant slot fell vacant (-1 while filled).
         network: Symmetric 0/1 adjacency of the informal network (CSR).
         digital: Column indices of digital skills.
         experience: Column indices of experience skills.
@@ -63,6 +67,9 @@ class State:
     adopted: np.ndarray
     adopted_week: np.ndarray
     hired_week: np.ndarray
+    person: np.ndarray
+    engagement_base: np.ndarray
+    vacant_since: np.ndarray
     network: sp.csr_matrix
     digital: np.ndarray
     experience: np.ndarray
@@ -77,6 +84,22 @@ class State:
     def headcount(self) -> int:
         """Number of current employees."""
         return int(self.alive.sum())
+
+    PERSONAL: ClassVar[tuple[str, ...]] = (
+        "person",
+        "cohort",
+        "age",
+        "tenure",
+        "underrepresented",
+        "skills",
+        "attitudes",
+        "engagement",
+        "engagement_base",
+        "adopted",
+        "adopted_week",
+        "hired_week",
+    )
+    """Arrays that travel with a person when promoted into another slot."""
 
     def digital_skill(self) -> np.ndarray:
         """Mean digital skill per slot."""

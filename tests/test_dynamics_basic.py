@@ -5,11 +5,12 @@ import pytest
 
 from sim import ReverseMentoringModel, load_scenario
 from sim.mechanisms import adoption
+from tests.conftest import CLOSED
 
 
 def model_with(small, seed=1, **dynamics):
     data = dict(small)
-    data["dynamics"] = dynamics
+    data["dynamics"] = {"retention": CLOSED, **dynamics}
     return ReverseMentoringModel(load_scenario(data), rng=seed)
 
 
@@ -80,6 +81,7 @@ def test_well_mixed_adoption_follows_bass(p, q, years):
         },
         "dynamics": {
             "peer_learning": {"rate": 0.0},
+            "retention": CLOSED,  # the Bass model is a closed population
             "adoption": {
                 "innovation": p,
                 "imitation": q,

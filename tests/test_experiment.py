@@ -73,8 +73,8 @@ def test_resume_computes_only_what_is_missing(small, tmp_path):
     plan = Plan(scenario, [{}], scenario.replications)
     store = _Store(tmp_path / "cut", plan, resume=False)
     task = plan.tasks()[1]
-    _, final, series = _execute(scenario.to_dict(), task)
-    store.save(task, final, series)
+    _, output = _execute(scenario.to_dict(), task)
+    store.save(task, output)
     ran = []
     resumed = run_experiment(small, out=tmp_path / "cut", resume=True, on_result=ran.append)
     assert sorted(t.replication for t in ran) == [0, 2], "only the missing replications run"

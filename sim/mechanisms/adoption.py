@@ -45,10 +45,10 @@ class AdoptionParams(Params):
         le=1,
     )
     manager_push: float = param(
-        0.5, doc="Extra hazard when one's manager has adopted", unit="1/year", ge=0, le=52
+        1.5, doc="Extra hazard when one's manager has adopted", unit="1/year", ge=0, le=52
     )
     mentoring: float = param(
-        1.0, doc="Extra hazard for a mentee whose mentor has adopted", unit="1/year", ge=0, le=52
+        4.0, doc="Extra hazard for a mentee whose mentor has adopted", unit="1/year", ge=0, le=52
     )
     mixing: Literal["network", "well_mixed"] = param(
         "network",

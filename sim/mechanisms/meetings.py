@@ -1,0 +1,70 @@
+"""Meetings and attendance (phase 2): how many of the planned meetings each active board holds.
+
+An active board plans ``cadence_per_week`` meetings a week. Each planned meeting is held with
+the attendance probability
+
+    logit(a) = logit(base) - resistance_effect * m * resistance + engagement_effect *
+               (engagement - 0.5) + sponsorship_effect * sponsorship
+
+where ``m`` is ``mandatory_multiplier`` in a mandatory program (a resistant mentee who did
+not choose to take part skips more) and 1 otherwise. Meetings held this week are a binomial
+draw over the week's planned meetings (whole meetings; fractions carry over as chances).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, logit
+
+from sim.params import Params, param
+
+
+class MeetingParams(Params):
+    """Parameters of meetings and attendance."""
+
+    base_attendance: float = param(0.85, doc="Attendance probability of a neutral pair", gt=0, lt=1)
+    resistance_effect: float = param(
+        2.0, doc="Fall of the attendance log-odds per unit of mentee resistance", ge=0, le=20
+    )
+    engagement_effect: float = param(
+        1.5,
+        doc="Rise of the attendance log-odds per unit of the pair's engagement above 0.5",
+        ge=0,
+        le=20,
+    )
+    sponsorship_effect: float = param(
+        0.8, doc="Rise of the attendance log-odds at full executive sponsorship", ge=0, le=20
+    )
+    mandatory_multiplier: float = param(
+        2.0, doc="How much more resistance weighs in a mandatory program", ge=1, le=10
+    )
+
+
+def attendance(
+    params: MeetingParams,
+    resistance: np.ndarray,
+    engagement: np.ndarray,
+    sponsorship: float,
+    mandatory: bool,
+) -> np.ndarray:
+    """Probability that a planned meeting is held (one board or many)."""
+    m = params.mandatory_multiplier if mandatory else 1.0
+    z = (
+        logit(params.base_attendance)
+        - params.resistance_effect * m * resistance
+        + params.engagement_effect * (engagement - 0.5)
+        + params.sponsorship_effect * sponsorship
+    )
+    return expit(z)
+
+
+def planned_this_week(cadence_per_week: float, draws: np.ndarray) -> np.ndarray:
+    """Whole meetings planned this week: the integer part plus one more with the fractional chance."""
+    whole = np.floor(cadence_per_week)
+    return (whole + (draws < cadence_per_week - whole)).astype(np.int64)
+
+
+def held(planned: np.ndarray, probability: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Meetings held out of ``planned``, from uniform ``draws`` of shape (boards, max planned)."""
+    slots = np.arange(draws.shape[1])[None, :] < planned[:, None]
+    return ((draws < probability[:, None]) & slots).sum(axis=1)

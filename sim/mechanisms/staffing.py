@@ -1,0 +1,95 @@
+"""Promotion and hiring (phase 10): vacancies are filled after a delay.
+
+A vacancy above level 0 whose delay has passed is filled from inside with probability
+``internal_fill_share``: the direct report of the vacant position with the highest leadership
+(plus normal noise of s.d. ``selection_noise``) moves up, and their own position falls vacant
+(mentors' leadership growth thus raises their promotion chances). Every other ready vacancy is
+filled by a new hire drawn from the organization's hiring mix (level 0) or its workforce mix
+(higher levels), with tenure 0.
+
+Informal ties belong to positions: a newcomer takes over the predecessor's contacts, which
+keeps the network's shape (assumption).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.organization import draw_people, draw_traits, is_senior
+from sim.params import Params, param
+
+
+class StaffingParams(Params):
+    """Parameters of promotion and hiring."""
+
+    hiring_delay_weeks: int = param(
+        8, doc="Weeks a position stays vacant before it is filled", unit="weeks", ge=0, le=520
+    )
+    internal_fill_share: float = param(
+        0.5, doc="Share of vacancies above level 0 filled by promoting a direct report", ge=0, le=1
+    )
+    selection_noise: float = param(
+        0.1, doc="S.d. of the noise added to leadership when choosing whom to promote", ge=0, le=10
+    )
+
+
+def ready_vacancies(state, week: int, delay: int) -> np.ndarray:
+    """Vacant slots whose hiring delay has passed, in slot order (top of the tree first)."""
+    return np.flatnonzero(
+        ~state.alive & (state.vacant_since >= 0) & (week - state.vacant_since >= delay)
+    )
+
+
+def promotion_candidate(state, slot: int, leadership: np.ndarray, noise: np.ndarray) -> int:
+    """The direct report of ``slot`` to promote (-1 when there is none)."""
+    reports = _reports(state, slot)
+    if reports.size == 0:
+        return -1
+    score = leadership[reports] + noise[: reports.size]
+    return int(reports[np.argmax(score)])
+
+
+def _reports(state, slot: int) -> np.ndarray:
+    # positions never move and slots are ordered so that ``manager`` is non-decreasing:
+    # a manager's direct reports are one contiguous run of slots
+    lo = int(np.searchsorted(state.manager, slot, side="left"))
+    hi = int(np.searchsorted(state.manager, slot, side="right"))
+    mine = np.arange(lo, hi)
+    return mine[state.alive[mine]]
+
+
+def move_person(state, src: int, dst: int, week: int) -> None:
+    """Move the person in ``src`` to the vacant position ``dst``; ``src`` falls vacant."""
+    for name in state.PERSONAL:
+        arr = getattr(state, name)
+        arr[dst] = arr[src]
+    state.alive[dst], state.alive[src] = True, False
+    state.vacant_since[dst], state.vacant_since[src] = -1, week
+
+
+def hire(
+    state, org, slots: np.ndarray, first_person: int, week: int, rng: np.random.Generator
+) -> None:
+    """Fill ``slots`` with new hires (person ids from ``first_person`` on)."""
+    n = slots.size
+    if n == 0:
+        return
+    level = state.level[slots]
+    cohort_entry, age_entry = draw_people(org, n, rng, shares_key="hire_share")
+    cohort_exp, age_exp = draw_people(org, n, rng, shares_key="share")
+    entry = level == 0
+    cohort = np.where(entry, cohort_entry, cohort_exp).astype(np.int8)
+    age = np.where(entry, age_entry, age_exp)
+    tenure = np.zeros(n)
+    skills, attitudes, engagement = draw_traits(
+        org, cohort, level / max(org.levels - 1, 1), tenure, rng
+    )
+    state.person[slots] = np.arange(first_person, first_person + n)
+    state.cohort[slots], state.age[slots], state.tenure[slots] = cohort, age, tenure
+    state.underrepresented[slots] = rng.random(n) < org.underrepresented_share
+    state.skills[slots], state.attitudes[slots] = skills, attitudes
+    state.engagement[slots] = state.engagement_base[slots] = engagement
+    state.adopted[slots], state.adopted_week[slots] = False, -1
+    state.hired_week[slots] = week
+    state.alive[slots], state.vacant_since[slots] = True, -1
+    state.senior[slots] = is_senior(org, state.level[slots], tenure)

@@ -1,0 +1,118 @@
+"""The pair book: every mentoring relationship of a run, active or ended.
+
+A *board* is one mentee with its mentor(s): one mentor in the one-to-one format, ``group_size``
+mentors in the group format (a junior board advising one executive). Boards and their mentor
+links are kept as growing numpy arrays (struct of arrays) referring to *person ids*, which
+survive promotions into other slots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+ACTIVE, COMPLETED, DISSOLVED, ENDED_BY_DEPARTURE = 0, 1, 2, 3
+STATUS_NAMES = {
+    ACTIVE: "active",
+    COMPLETED: "completed",
+    DISSOLVED: "dissolved_early",
+    ENDED_BY_DEPARTURE: "ended_by_departure",
+}
+
+_BOARD_FIELDS = {
+    "mentee": np.int64,
+    "wave": np.int32,
+    "start": np.int32,
+    "planned_end": np.int32,
+    "end": np.int32,
+    "status": np.int8,
+    "quality": np.float64,
+    "quality_start": np.float64,
+    "compatibility": np.float64,
+    "meetings_held": np.int32,
+    "meetings_missed": np.int32,
+    "meetings_planned": np.float64,
+    "cross_department": np.bool_,
+    "repair_round": np.int16,
+}
+
+
+@dataclass
+class PairBook:
+    """All boards and links of a run, in arrays that grow by doubling."""
+
+    boards: dict[str, np.ndarray] = field(
+        default_factory=lambda: {k: np.zeros(16, t) for k, t in _BOARD_FIELDS.items()}
+    )
+    link_board: np.ndarray = field(default_factory=lambda: np.zeros(16, np.int64))
+    link_mentor: np.ndarray = field(default_factory=lambda: np.zeros(16, np.int64))
+    link_leadership_start: np.ndarray = field(default_factory=lambda: np.zeros(16, np.float64))
+    n_boards: int = 0
+    n_links: int = 0
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        boards = self.__dict__.get("boards")
+        if boards is not None and name in boards:
+            return boards[name][: self.n_boards]
+        raise AttributeError(name)
+
+    @property
+    def links(self) -> tuple[np.ndarray, np.ndarray]:
+        """(board, mentor person) of every link."""
+        return self.link_board[: self.n_links], self.link_mentor[: self.n_links]
+
+    def add(self, mentee: int, mentors: tuple[int, ...], **values) -> int:
+        """Add one board; return its index."""
+        self._grow_boards(self.n_boards + 1)
+        b = self.n_boards
+        for key, arr in self.boards.items():
+            arr[b] = values.get(key, 0)
+        self.boards["mentee"][b] = mentee
+        self.n_boards += 1
+        self._grow_links(self.n_links + len(mentors))
+        for m in mentors:
+            self.link_board[self.n_links] = b
+            self.link_mentor[self.n_links] = m
+            self.n_links += 1
+        return b
+
+    def set_leadership_start(self, values: np.ndarray, start: int) -> None:
+        """Record the mentors' leadership at the start of links ``start`` onward."""
+        self.link_leadership_start[start : self.n_links] = values
+
+    def _grow_boards(self, need: int) -> None:
+        cap = len(self.boards["mentee"])
+        if need > cap:
+            new = max(need, 2 * cap)
+            for key, arr in self.boards.items():
+                grown = np.zeros(new, arr.dtype)
+                grown[:cap] = arr
+                self.boards[key] = grown
+
+    def _grow_links(self, need: int) -> None:
+        cap = len(self.link_board)
+        if need > cap:
+            new = max(need, 2 * cap)
+            for name in ("link_board", "link_mentor", "link_leadership_start"):
+                arr = getattr(self, name)
+                grown = np.zeros(new, arr.dtype)
+                grown[:cap] = arr
+                setattr(self, name, grown)
+
+    def active(self) -> np.ndarray:
+        """Indices of the active boards."""
+        return np.flatnonzero(self.status == ACTIVE)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every board's history: one row per board, mentors joined by '+'."""
+        board, mentor = self.links
+        mentors = [[] for _ in range(self.n_boards)]
+        for b, m in zip(board.tolist(), mentor.tolist(), strict=True):
+            mentors[b].append(str(m))
+        frame = pd.DataFrame({k: self.boards[k][: self.n_boards].copy() for k in _BOARD_FIELDS})
+        frame.insert(0, "board", np.arange(self.n_boards))
+        frame.insert(2, "mentors", ["+".join(m) for m in mentors])
+        frame["status"] = frame["status"].map(STATUS_NAMES)
+        return frame
