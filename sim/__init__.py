@@ -8,14 +8,29 @@ The public API, for notebooks and scripts::
     weekly = model.timeseries()
     results = sim.run_experiment(scenario, out="results/demo")
     results.summary
+
+Names are imported on first use, so ``import sim`` (and the command line) start quickly.
 """
 
-from sim.agents import Employee, JuniorEmployee, SeniorEmployee
-from sim.experiment import ExperimentError, Results, run_experiment, run_model
-from sim.model import ReverseMentoringModel
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "Employee": "sim.agents",
+    "JuniorEmployee": "sim.agents",
+    "SeniorEmployee": "sim.agents",
+    "ExperimentError": "sim.experiment",
+    "Results": "sim.experiment",
+    "run_experiment": "sim.experiment",
+    "run_model": "sim.experiment",
+    "ReverseMentoringModel": "sim.model",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "load_scenario": "sim.scenario",
+    "register_policy": "sim.pairing",
+}
 
 __all__ = [
     "Employee",
@@ -28,6 +43,26 @@ __all__ = [
     "SeniorEmployee",
     "__version__",
     "load_scenario",
+    "register_policy",
     "run_experiment",
     "run_model",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # for type checkers and editors
+    from sim.agents import Employee, JuniorEmployee, SeniorEmployee
+    from sim.experiment import ExperimentError, Results, run_experiment, run_model
+    from sim.model import ReverseMentoringModel
+    from sim.pairing import register_policy
+    from sim.scenario import Scenario, ScenarioError, load_scenario

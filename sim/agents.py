@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.mechanisms import adoption, attitudes, peer_learning, retention
+from sim.mechanisms.peer_learning import neighbour_mean_one
 from sim.organization_params import COHORTS
 from sim.state import OPENNESS, RESISTANCE, WILLINGNESS
 
@@ -112,6 +114,75 @@ class Employee(mesa.Agent):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(slot={self.slot}, level={self.level}, cohort={self.cohort})"
+
+    # ------------------------------------------------------------------ the agent engine
+    # With ``engine: agent`` each employee applies the mechanisms' rule functions to itself,
+    # reading the phase's snapshot (the state as the phase started) and writing its own row.
+    # The vector engine applies the very same functions to every employee at once.
+
+    def step_attitudes(self) -> None:
+        """Phase 5b: a senior's resistance follows senior peers and sponsorship."""
+        m, snap, i = self.model, self.model.snapshot, self.slot
+        if not snap.senior[i]:
+            return
+        params = m.config.dynamics.attitudes
+        res = snap.attitudes[:, 0]
+        peers = (
+            neighbour_mean_one(snap.network, snap.alive & snap.senior, res, i)
+            if params.peer_influence > 0
+            else res[i]
+        )
+        self.resistance = float(
+            attitudes.senior_resistance(res[i], peers, params, m.sponsorship_now)
+        )
+
+    def step_peer_learning(self) -> None:
+        """Phase 6: skills move toward the neighbours' mean where it is higher."""
+        m, snap, i = self.model, self.model.snapshot, self.slot
+        params = m.config.dynamics.peer_learning
+        if params.rate == 0.0:
+            return
+        target = neighbour_mean_one(snap.network, snap.alive, snap.skills, i)
+        delta = peer_learning.learning_delta(
+            snap.skills[i], target, snap.attitudes[i, 1], params.rate
+        )
+        self.skills = snap.skills[i] + delta
+        m.gain[i] += float(np.abs(delta).mean())
+
+    def step_adoption(self) -> None:
+        """Phase 7: adopt each available technology with the weekly probability of its hazard."""
+        m, snap, i = self.model, self.model.snapshot, self.slot
+        params = m.config.dynamics.adoption
+        st = m.state
+        draws = m.streams["adoption"].random(snap.adopted.shape[1])
+        adopted = snap.adopted.astype(np.float64)
+        if params.mixing == "well_mixed":
+            share = adopted[snap.alive].mean(axis=0)
+        else:
+            share = neighbour_mean_one(snap.network, snap.alive, adopted, i)
+        push = adoption.chain_push_one(st, adopted * snap.alive[:, None], params.chain_decay, i)
+        skill = np.array([snap.skills[i, cols].mean() for cols in st.tech_skills])
+        exposure = m.exposure[i] if m.exposure is not None else 0.0
+        prob = adoption.weekly_probability(adoption.hazard(params, skill, share, push, exposure))
+        new = (draws < prob) & ~snap.adopted[i] & (m.introduced_weeks <= m.now)
+        st.adopted[i] |= new
+        st.adopted_week[i, new] = m.now
+
+    def step_retention(self) -> None:
+        """Phase 9: engagement drifts; the employee may quit or retire (the model applies it)."""
+        m, snap, i = self.model, self.model.snapshot, self.slot
+        params = m.config.dynamics.retention
+        target = retention.engagement_target(
+            snap.engagement_base[i], m.roles[0][i], m.roles[1][i], m.gain[i], m.roles[2][i], params
+        )
+        self.engagement = float(retention.next_engagement(snap.engagement[i], target, params))
+        draw = m.streams["retention"].random()
+        if params.retirement and snap.age[i] >= m.config.organization.retirement_age:
+            m.retiring.append(i)
+        elif draw < retention.quit_probability(
+            snap.cohort[i], snap.engagement[i], m.cohort_engagement, params
+        ):
+            m.quitting.append(i)
 
 
 class JuniorEmployee(Employee):

@@ -60,6 +60,7 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
         "--scheduler", help="Dask scheduler address for --executor dask (tcp://HOST:PORT)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
+    p.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,7 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list outcomes or pairing policies")
     p.add_argument("what", choices=["outcomes", "policies"])
 
-    p = sub.add_parser("docs", help="regenerate docs/SCENARIOS.md from the schema")
+    p = sub.add_parser("app", help="start the interactive web app (needs the 'app' extra)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+
+    p = sub.add_parser(
+        "docs", help="regenerate docs/SCENARIOS.md and the ODD parameter table from the schema"
+    )
     p.add_argument("--out", type=Path, default=Path("docs/SCENARIOS.md"))
     return parser
 
@@ -112,9 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mentorsim`` console script."""
     args = build_parser().parse_args(argv)
     try:
-        return {"validate": _validate, "run": _run, "sweep": _sweep, "list": _list, "docs": _docs}[
-            args.command
-        ](args)
+        return {
+            "validate": _validate,
+            "run": _run,
+            "sweep": _sweep,
+            "list": _list,
+            "docs": _docs,
+            "app": _app,
+        }[args.command](args)
     except ScenarioError as exc:
         print(exc.report(), file=sys.stderr)
         return EXIT_USAGE
@@ -196,6 +210,16 @@ def _execute(args: argparse.Namespace, scenario, points: list[dict[str, Any]] | 
         return 130
     finally:
         close()
+    if not args.no_report:
+        from sim.figures import write_figures
+        from sim.report import write_report
+
+        figures = write_figures(results, out)
+        write_report(results, out)
+        if not args.quiet:
+            print(
+                f"{len(figures)} figure files in {out / 'figures'}; report: {out / 'report.html'}"
+            )
     if not args.quiet:
         print(summary_table(results))
     print(f"results written to {out}")
@@ -251,20 +275,33 @@ def _list(args: argparse.Namespace) -> int:
         for o in CATALOG:
             print(f"{o.name:<{width}}  {o.unit:<16}  {o.doc}{'' if o.weekly else ' (per run)'}")
     else:
-        from sim.program import POLICIES
+        from sim.pairing import POLICY_DOCS
 
-        width = max(map(len, POLICIES))
-        for name, doc in POLICIES.items():
+        width = max(map(len, POLICY_DOCS))
+        for name, doc in POLICY_DOCS.items():
             print(f"{name:<{width}}  {doc}")
     return 0
 
 
+def _app(args: argparse.Namespace) -> int:
+    try:
+        from sim.app import main as app_main
+    except ImportError:
+        raise ScenarioError(["the app needs the app extra: pip install 'mentorsim[app]'"]) from None
+    app_main(host=args.host, port=args.port)
+    return 0
+
+
 def _docs(args: argparse.Namespace) -> int:
-    from sim.docgen import scenarios_markdown
+    from sim.docgen import odd_with_table, scenarios_markdown
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(scenarios_markdown())
     print(f"wrote {args.out}")
+    odd = args.out.parent / "ODD.md"
+    if odd.exists():
+        odd.write_text(odd_with_table(odd.read_text()))
+        print(f"updated the parameter table of {odd}")
     return 0
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import ReverseMentoringModel
+from sim.programrun import check_programs_fit
 from sim.rng import replication_seed
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate
 
@@ -220,6 +221,8 @@ def run_experiment(
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     plan = Plan(base, points or [{}], replications or base.replications)
     scenarios = plan.point_scenarios()  # validates every point before anything runs
+    for point in scenarios:
+        check_programs_fit(point, replication_seed(point.seed, 0))
     tasks = plan.tasks()
     store = _Store(Path(out), plan, resume) if out is not None else None
     done = store.finished() if store else {}

@@ -68,20 +68,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.params import Params, param
+from sim.march1991_params import PERIOD_LIMIT, SAFETY_LIMIT, SOURCE, MarchParams  # noqa: F401
 from sim.rng import Streams, replication_seed
 
-SOURCE = "March (1991)"
 DEFAULT_SEED = 1991
 """Root seed when no ``rng`` is given (replication 0 of it is used, as in ``sim.model``)."""
-PERIOD_LIMIT = 100
-"""Default period limit with turnover or turbulence."""
-SAFETY_LIMIT = 10_000
-"""Default period limit without turnover and turbulence, where the run ends at equilibrium."""
 
 OUTCOME_COLUMNS = ("code_knowledge", "code_accuracy", "mean_individual_knowledge", "equilibrium")
 """Columns recorded every period (besides ``week``)."""
-
 
 _SIGNS = np.array([-1, 1], dtype=np.int8)
 
@@ -90,83 +84,6 @@ def _coin_flips(gen: np.random.Generator, count: int) -> np.ndarray:
     """Return ``count`` fair coin flips as int8 values +1 or -1, 64 flips per raw draw."""
     raw = np.asarray(gen.bit_generator.random_raw((count + 63) // 64), dtype="<u8")
     return _SIGNS[np.unpackbits(raw.view(np.uint8), count=count, bitorder="little")]
-
-
-class MarchParams(Params):
-    """Parameters of March's (1991) model of mutual learning."""
-
-    m: int = param(
-        30,
-        doc="Dimensions of reality (and of every belief vector and of the code).",
-        unit="dimensions",
-        ge=1,
-        le=100_000,
-        source=SOURCE,
-    )
-    n: int = param(
-        50,
-        doc="Individuals in the organization.",
-        unit="individuals",
-        ge=1,
-        le=100_000,
-        source=SOURCE,
-    )
-    p1: float = param(
-        0.1,
-        doc="Socialization rate: chance per period that a belief differing from a non-zero code "
-        "moves one step toward it.",
-        unit="1/period",
-        ge=0.0,
-        le=1.0,
-        source=SOURCE,
-    )
-    p2: float = param(
-        0.5,
-        doc="Code learning rate: the code adopts a superior group's majority action with "
-        "probability 1 - (1 - p2)^k, k the majority's margin.",
-        unit="1/period",
-        ge=0.0,
-        le=1.0,
-        source=SOURCE,
-    )
-    p3: float = param(
-        0.0,
-        doc="Turnover: chance per period that an individual is replaced by one with fresh "
-        "random beliefs.",
-        unit="1/period",
-        ge=0.0,
-        le=1.0,
-        source=SOURCE,
-    )
-    p4: float = param(
-        0.0,
-        doc="Turbulence: chance per period that a dimension of reality flips sign.",
-        unit="1/period",
-        ge=0.0,
-        le=1.0,
-        source=SOURCE,
-    )
-    max_periods: int | None = param(
-        None,
-        doc="Period limit; null means 100 with turnover or turbulence, else a 10,000-period "
-        "safety limit (the run normally ends at equilibrium first).",
-        unit="periods",
-        ge=0,
-        le=10_000_000,
-        source=SOURCE,
-    )
-
-    @property
-    def closed(self) -> bool:
-        """True without turnover and turbulence (p3 = p4 = 0): the runs end at equilibrium."""
-        return self.p3 == 0.0 and self.p4 == 0.0
-
-    @property
-    def period_limit(self) -> int:
-        """The period limit in force: ``max_periods``, or its default for this setting."""
-        if self.max_periods is not None:
-            return self.max_periods
-        return SAFETY_LIMIT if self.closed else PERIOD_LIMIT
 
 
 class Individual(mesa.Agent):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import mesa
@@ -95,7 +97,15 @@ class ReverseMentoringModel(mesa.Model):
         self._agents_by_slot: list[Employee | None] = [None] * self.state.size
         for slot in range(self.state.size):
             self._place_agent(slot)
-        self._gain = np.zeros(self.state.size)
+        self.extra_phases: list[tuple[str, Callable[[ReverseMentoringModel], None]]] = []
+        self.engine = self.config.engine
+        self.gain = np.zeros(self.state.size)
+        self.snapshot: SimpleNamespace | None = None
+        self.exposure: np.ndarray | None = None
+        self.sponsorship_now = 0.0
+        self.roles: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.quitting: list[int] = []
+        self.retiring: list[int] = []
         self.now = 0  # weeks elapsed before the week being simulated (set by each step)
         self._columns = outcomes.columns(self.technology_names, org.levels)
         self._record = np.full((self.config.horizon_weeks + 1, len(self._columns)), np.nan)
@@ -140,7 +150,8 @@ class ReverseMentoringModel(mesa.Model):
         """
         st, dyn, prog = self.state, self.config.dynamics, self.program
         self.now = self.week - 1  # whole weeks elapsed before this one: the week being simulated
-        gain = np.zeros(st.size)
+        agents = self.engine == "agent"  # each agent applies the rules to itself (same rules)
+        self.gain = np.zeros(st.size)  # this week's mean skill change per slot (for engagement)
         if prog is not None:
             # 1. program calendar: pairs at their planned end complete; at a wave's start the
             #    eligible opt in and the pairing policy forms pairs; dissolved pairs re-pair
@@ -148,28 +159,46 @@ class ReverseMentoringModel(mesa.Model):
             # 2. meetings: each active pair holds some of its planned meetings (attendance)
             prog.meet()
             # 3. two-way learning at the meetings held
-            gain += np.abs(prog.learn()).mean(axis=1)
+            self.gain += np.abs(prog.learn()).mean(axis=1)
             # 4. relationship quality moves with how meetings went; mismatches dissolve
             prog.relate()
             # 5a. attitudes of mentees after their meetings
             prog.change_attitudes()
         # 5b. attitudes: peer influence among seniors, and sponsorship while a program runs
-        sponsorship = prog.program.sponsorship if prog is not None and prog.running else 0.0
-        attitudes.apply_background(st, dyn.attitudes, sponsorship)
-        # 6. informal exchange: weak peer learning along the social network (the background)
-        gain += np.abs(peer_learning.apply(st, dyn.peer_learning)).mean(axis=1)
-        # 7. digital adoption: innovation, imitation, top-down push, mentoring exposure
-        exposure = prog.exposure() if prog is not None else None
-        adoption.apply(
-            st, dyn.adoption, self.now, self.introduced_weeks, self.streams["adoption"], exposure
+        self.sponsorship_now = (
+            prog.program.sponsorship if prog is not None and prog.running else 0.0
         )
+        if agents:
+            self._by_agents("step_attitudes")
+        else:
+            attitudes.apply_background(st, dyn.attitudes, self.sponsorship_now)
+        # 6. informal exchange: weak peer learning along the social network (the background)
+        if agents:
+            self._by_agents("step_peer_learning")
+        else:
+            self.gain += np.abs(peer_learning.apply(st, dyn.peer_learning)).mean(axis=1)
+        # 7. digital adoption: innovation, imitation, top-down push, mentoring exposure
+        self.exposure = prog.exposure() if prog is not None else None
+        if agents:
+            self._by_agents("step_adoption")
+        else:
+            adoption.apply(
+                st,
+                dyn.adoption,
+                self.now,
+                self.introduced_weeks,
+                self.streams["adoption"],
+                self.exposure,
+            )
         # 8. innovation: ideas from interactions and meetings, implemented by senior sponsors
         self._innovate()
         # 9. engagement drifts; employees quit (engagement-scaled hazard) or retire; age advances
-        self._gain = gain
-        self._engage_and_leave()
+        self._engage_and_leave(agents)
         # 10. leadership pays off: ready vacancies are filled by promotion or by new hires
         self._staff()
+        # 10b. phases added by the user (add_phase), in the order they were added
+        for _, phase in self.extra_phases:
+            phase(self)
         # 11. record the week's outcomes
         self._record_week()
 
@@ -199,22 +228,46 @@ class ReverseMentoringModel(mesa.Model):
         self.tally.ideas += ideas
         self.tally.implemented += done
 
-    def _engage_and_leave(self) -> None:
+    def _by_agents(self, method: str) -> None:
+        """Agent engine: snapshot the state, then let every employee apply ``method`` to itself."""
+        st = self.state
+        self.snapshot = SimpleNamespace(
+            network=st.network,
+            alive=st.alive.copy(),
+            senior=st.senior.copy(),
+            skills=st.skills.copy(),
+            attitudes=st.attitudes.copy(),
+            adopted=st.adopted.copy(),
+            engagement=st.engagement.copy(),
+            engagement_base=st.engagement_base,
+            age=st.age.copy(),
+            cohort=st.cohort,
+        )
+        self.agents.shuffle_do(method)
+
+    def _engage_and_leave(self, agents: bool = False) -> None:
         st, dyn = self.state, self.config.dynamics.retention
         if self.program is not None:
-            mentor, mentee, ties = self.program.roles()
+            self.roles = self.program.roles()
         else:
-            mentor = mentee = ties = np.zeros(st.size)
-        target = retention.engagement_target(
-            st.engagement_base, mentor, mentee, self._gain, ties, dyn
-        )
-        st.engagement[:] = np.where(
-            st.alive, retention.next_engagement(st.engagement, target, dyn), st.engagement
-        )
-        draws = self.streams["retention"].random(st.size)
-        quits, retires = retention.leavers(
-            st, dyn, self.config.organization.retirement_age, self.cohort_engagement, draws
-        )
+            self.roles = (np.zeros(st.size),) * 3
+        if agents:
+            self.quitting, self.retiring = [], []
+            self._by_agents("step_retention")
+            quits = np.array(sorted(self.quitting), dtype=np.int64)
+            retires = np.array(sorted(self.retiring), dtype=np.int64)
+        else:
+            mentor, mentee, ties = self.roles
+            target = retention.engagement_target(
+                st.engagement_base, mentor, mentee, self.gain, ties, dyn
+            )
+            st.engagement[:] = np.where(
+                st.alive, retention.next_engagement(st.engagement, target, dyn), st.engagement
+            )
+            draws = self.streams["retention"].random(st.size)
+            quits, retires = retention.leavers(
+                st, dyn, self.config.organization.retirement_age, self.cohort_engagement, draws
+            )
         st.age[st.alive] += 1.0 / WEEKS_PER_YEAR
         st.tenure[st.alive] += 1.0 / WEEKS_PER_YEAR
         gone = np.concatenate([quits, retires])
@@ -280,6 +333,16 @@ class ReverseMentoringModel(mesa.Model):
         self.tally.promotions_of_mentors += int(self.people.mentor_ever[person])
         self._vacate_agent(src)
         self._place_agent(dst)
+
+    def add_phase(self, name: str, phase: Callable[[ReverseMentoringModel], None]) -> None:
+        """Add a mechanism that runs every week after the built-in phases, before recording.
+
+        Args:
+            name: A name for the phase (shown in errors and listings).
+            phase: A function of the model that reads and writes ``model.state`` arrays; draw
+                random numbers from ``model.streams[name]`` so other mechanisms' draws stay put.
+        """
+        self.extra_phases.append((name, phase))
 
     def _record_week(self) -> None:
         if self.week >= self._record.shape[0]:

@@ -213,6 +213,8 @@ def social_network(
     src, dst = src[keep], dst[keep]
     rows = np.concatenate([src, dst])
     cols = np.concatenate([dst, src])
+    # float32 data: neighbour means are summed in float32 (see peer_learning.neighbour_mean);
+    # a product with another dtype would convert the whole matrix on every call
     adj = sp.csr_matrix((np.ones(rows.shape[0], dtype=np.float32), (rows, cols)), shape=(n, n))
     adj.data[:] = 1.0  # duplicates summed to 2 become single ties
     adj.sort_indices()

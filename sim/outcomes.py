@@ -72,6 +72,11 @@ CATALOG: tuple[Outcome, ...] = (
         "Ties between different cohorts (informal and persisting mentoring ties)",
     ),
     Outcome(
+        "cross_group_tie_count",
+        "ties",
+        "Ties between an under-represented and another employee (informal and mentoring)",
+    ),
+    Outcome(
         "cross_group_ties",
         "share",
         "Share of ties between an under-represented and another employee",
@@ -291,6 +296,7 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
         extra = (model.program.slots(ties.a[ties.alive]), model.program.slots(ties.b[ties.alive]))
     n_ties, n_gen, n_group = model.ties.counts(alive, st.cohort, st.underrepresented, extra)
     out["cross_generation_tie_count"] = float(n_gen)
+    out["cross_group_tie_count"] = float(n_group)
     cross_gen = n_gen / n_ties if n_ties else 0.0
     cross_group = n_group / n_ties if n_ties else 0.0
     ei = 2.0 * cross_gen - 1.0 if n_ties else 0.0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from sim.params import Params, param
 
@@ -24,18 +24,6 @@ POLICIES: dict[str, str] = {
     "influence_first": "The most influential seniors (level, size of the subtree they lead) are paired first.",
 }
 """Pairing policies by name, each with the real practice it models."""
-
-Policy = Literal[
-    "random",
-    "skill_gap",
-    "optimal",
-    "cross_department",
-    "diversity",
-    "low_resistance_first",
-    "mentee_choice",
-    "two_sided",
-    "influence_first",
-]
 
 
 class Eligibility(Params):
@@ -103,7 +91,7 @@ class Repairing(Params):
 class Program(Params):
     """A reverse-mentoring program design."""
 
-    pairing: Policy = param("optimal", doc="Pairing policy (see `mentorsim list policies`)")
+    pairing: str = param("optimal", doc="Pairing policy by name (see `mentorsim list policies`)")
     eligibility: Eligibility = param(doc="Who may take part", default_factory=Eligibility)
     participation: Literal["voluntary", "mandatory"] = param(
         "voluntary",
@@ -138,6 +126,17 @@ class Program(Params):
     )
     repairing: Repairing = param(doc="Re-pairing on bad fit", default_factory=Repairing)
     weights: ScoreWeights = param(doc="Match-score weights", default_factory=ScoreWeights)
+
+    @field_validator("pairing")
+    @classmethod
+    def _known_policy(cls, name: str) -> str:
+        from sim.pairing import POLICY_FUNCTIONS  # the registry holds user policies too
+
+        if name not in POLICY_FUNCTIONS:
+            raise ValueError(
+                f"unknown pairing policy {name!r}; valid: {', '.join(POLICY_FUNCTIONS)}"
+            )
+        return name
 
     @model_validator(mode="after")
     def _consistent(self) -> Program:

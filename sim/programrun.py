@@ -162,7 +162,7 @@ class ProgramRun:
             st,
             mentors,
             mentees,
-            capacity=_capacity_argument(free[free > 0]),
+            capacity=free[free > 0],
             focus=self.score_columns,
             weights=self.program.weights,
             exclude_reporting_lines=self.program.exclude_reporting_lines,
@@ -417,6 +417,37 @@ class ProgramRun:
         return float((now - self.book.link_leadership_start[: self.book.n_links][here]).mean())
 
 
-def _capacity_argument(free: np.ndarray) -> int | np.ndarray:
-    """A single capacity when every mentor has the same room left, else one per mentor."""
-    return int(free[0]) if (free == free[0]).all() else free
+def check_programs_fit(scenario, seed: int) -> None:
+    """Raise a :class:`~sim.scenario.ScenarioError` when a program cannot run in the organization.
+
+    The organization of ``seed`` is built once (without agents) and each program arm's
+    eligibility is counted: a group format needs at least ``group_size`` eligible mentors,
+    and every program needs at least one eligible mentor and one eligible mentee.
+    """
+    from sim.organization import build_organization
+    from sim.rng import Streams
+    from sim.scenario import ScenarioError
+
+    arms = [(i, a) for i, a in enumerate(scenario.arms) if a.program is not None]
+    if not arms or scenario.model != "reverse_mentoring":
+        return
+    state = build_organization(scenario.organization, Streams(seed))
+    errors = []
+    for i, arm in arms:
+        prog = arm.program
+        mentors = int(participation.eligible_mentors(state, prog).sum())
+        mentees = int(participation.eligible_mentees(state, prog).sum())
+        if prog.format == "group" and prog.group_size > mentors:
+            errors.append(
+                f"arms.{i}.program.group_size: {prog.group_size} is larger than the {mentors} eligible mentors"
+            )
+        if mentors == 0:
+            errors.append(
+                f"arms.{i}.program.eligibility: no employee may mentor (0 eligible mentors)"
+            )
+        if mentees == 0:
+            errors.append(
+                f"arms.{i}.program.eligibility: no employee may be mentored (0 eligible mentees)"
+            )
+    if errors:
+        raise ScenarioError(errors)

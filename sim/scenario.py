@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError, model_validator
 
-from sim.march1991 import MarchParams
+from sim.march1991_params import MarchParams
 from sim.mechanisms.adoption import AdoptionParams
 from sim.mechanisms.attitudes import AttitudeParams
 from sim.mechanisms.economics import EconomicsParams
@@ -92,7 +92,15 @@ class Scenario(Params):
         doc="Which model runs: reverse mentoring, or March's (1991) organizational learning (validation)",
     )
     name: str = param("quickstart", doc="Scenario name (used in the results folder)")
+    engine: Literal["vector", "agent"] = param(
+        "vector",
+        doc="vector: each rule applied to all employees at once (fast); agent: each Mesa agent applies the same rules to itself (readable reference)",
+    )
     description: str = param("", doc="What the scenario is about")
+    patterns: list[int] = param(
+        doc="Patterns of DESIGN.md section 2 (1-8) this scenario should show; tests check them",
+        default_factory=list,
+    )
     seed: int = param(12345, doc="Root seed of the scenario", ge=0, lt=2**63)
     horizon_weeks: int = param(52, doc="Weeks to simulate", unit="weeks", ge=1, le=2600)
     replications: int = param(10, doc="Replications per arm", ge=1, le=1_000_000)
@@ -126,6 +134,9 @@ class Scenario(Params):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        bad = [p for p in self.patterns if not 1 <= p <= 8]
+        if bad:
+            raise ValueError(f"patterns: {bad} are not pattern numbers 1-8")
         names = [a.name for a in self.arms]
         if not names:
             raise ValueError("arms: at least one arm is needed")

@@ -22,7 +22,10 @@ def small() -> dict:
     }
 
 
-CLOSED = {"annual_turnover": {"gen_z": 0.0, "millennial": 0.0, "gen_x": 0.0, "boomer": 0.0}, "retirement": False}
+CLOSED = {
+    "annual_turnover": {"gen_z": 0.0, "millennial": 0.0, "gen_x": 0.0, "boomer": 0.0},
+    "retirement": False,
+}
 """Retention settings of a closed workforce: nobody leaves, nobody is hired."""
 
 

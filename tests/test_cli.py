@@ -100,7 +100,9 @@ def test_sweep_grid_adds_a_column_per_varied_field(tmp_path):
     )
     runs = pd.read_csv(out / "runs.csv")
     assert list(runs.columns[:2]) == ["point", "dynamics.adoption.imitation"]
-    assert sorted(runs["dynamics.adoption.imitation"].unique()) == [0.5, 5.0] and len(runs) == 8  # 2 points x 2 arms x 2 reps
+    assert (
+        sorted(runs["dynamics.adoption.imitation"].unique()) == [0.5, 5.0] and len(runs) == 8
+    )  # 2 points x 2 arms x 2 reps
 
 
 def test_sweep_lhs_respects_the_ranges(tmp_path):

@@ -19,3 +19,37 @@ def test_every_field_is_documented():
     )
     for name in Scenario.model_fields:
         assert f"| `{name}` |" in text, f"top-level field {name} has no row"
+
+
+def test_odd_parameter_table_matches_the_code():
+    from sim.docgen import odd_with_table
+
+    text = (ROOT / "docs" / "ODD.md").read_text()
+    assert text == odd_with_table(text), (
+        "docs/ODD.md's parameter table is stale: run `mentorsim docs`"
+    )
+
+
+def test_odd_has_every_section_of_the_protocol():
+    text = (ROOT / "docs" / "ODD.md").read_text()
+    for heading in (
+        "Purpose and patterns",
+        "Entities, state variables and scales",
+        "Process overview and scheduling",
+        "Design concepts",
+        "Initialization",
+        "Input data",
+        "Submodels",
+    ):
+        assert heading in text, heading
+
+
+def test_odd_lists_every_mechanism_parameter():
+    from sim.scenario import Dynamics
+
+    text = (ROOT / "docs" / "ODD.md").read_text()
+    for block, info in Dynamics.model_fields.items():
+        for name in info.annotation.model_fields:
+            assert f"| {block} | `{name}` |" in text or f"| {block} | `{name}." in text, (
+                f"{block}.{name}"
+            )

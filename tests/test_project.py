@@ -26,3 +26,10 @@ def test_ci_calls_the_readme_test_command():
 
 def test_python_version_is_pinned():
     assert (ROOT / ".python-version").read_text().strip() == "3.12"
+
+
+def test_public_api_names_resolve():
+    import sim
+
+    for name in sim.__all__:
+        assert getattr(sim, name) is not None, name

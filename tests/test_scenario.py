@@ -139,3 +139,23 @@ def test_validate_prints_no_traceback_in_a_real_process(tmp_path):
         )
         assert proc.returncode == 2, proc.stderr
         assert "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_programs_that_cannot_run_are_user_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "horizon_weeks: 2\nreplications: 1\norganization: {size: 60, levels: 3}\n"
+        "arms:\n  - {name: none}\n  - name: boards\n    program: {format: group, group_size: 50}\n"
+    )
+    assert main(["run", str(bad), "--out", str(tmp_path / "out"), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "arms.1.program.group_size" in err and "50" in err, err
+    assert not (tmp_path / "out").exists()
+    bad.write_text(
+        "organization: {size: 60, levels: 3}\narms:\n  - name: a\n    program: {pairing: nonsense}\n"
+    )
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "arms.0.program.pairing" in err and "optimal" in err and "two_sided" in err, (
+        "lists the valid policies"
+    )

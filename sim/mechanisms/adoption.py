@@ -5,7 +5,7 @@ probability ``1 - exp(-h * dt)``, ``dt = 1/52`` year, where the annual hazard is
 
     h = capability * (p                              innovation
                       + q * adopted share of neighbours)   imitation
-      + push * [manager has adopted]                      top-down push
+      + push * sum over managers up the chain of decay^(distance - 1) * [adopted]   top-down push
       + mentoring * exposure                              mentoring (a mentor who has adopted)
 
     capability = 1 + skill_effect * (2 * skill - 1)       own skill on t's skills, in [0, 2]
@@ -50,6 +50,12 @@ class AdoptionParams(Params):
     mentoring: float = param(
         4.0, doc="Extra hazard for a mentee whose mentor has adopted", unit="1/year", ge=0, le=52
     )
+    chain_decay: float = param(
+        0.5,
+        doc="Weight of each further level up the reporting chain in the top-down push (0: direct manager only)",
+        ge=0,
+        le=1,
+    )
     mixing: Literal["network", "well_mixed"] = param(
         "network",
         doc="Imitation from network neighbours, or from the whole organization (the Bass limit)",
@@ -77,6 +83,35 @@ def hazard(
     )
 
 
+def chain_push(state, adopted: np.ndarray, decay: float) -> np.ndarray:
+    """Top-down push per employee and technology from the reporting chain.
+
+    The direct manager's adoption counts 1, the skip-level manager's ``decay``, the next
+    ``decay**2`` and so on up to the CEO, so a leader's adoption flows down the whole subtree
+    they lead (weaker with each level). Computed level by level from the top:
+    ``push[i] = adopted[manager] + decay * push[manager]`` (slots are ordered by depth).
+    """
+    push = np.zeros(adopted.shape)
+    depth = state.depth
+    starts = np.searchsorted(depth, np.arange(int(depth.max()) + 2))
+    for d in range(1, starts.size - 1):
+        block = slice(starts[d], starts[d + 1])
+        boss = state.manager[block]
+        push[block] = adopted[boss] + decay * push[boss]
+    return push
+
+
+def chain_push_one(state, adopted: np.ndarray, decay: float, slot: int) -> np.ndarray:
+    """:func:`chain_push` for one employee: its managers' adoption up the chain."""
+    depth = int(state.depth[slot])
+    push = np.zeros(adopted.shape[1])
+    for d in range(depth):
+        distance = depth - d - 1
+        weight = decay**distance if decay > 0 else float(distance == 0)
+        push += weight * adopted[state.ancestors[slot, d]]
+    return push
+
+
 def apply(
     state,
     params: AdoptionParams,
@@ -98,9 +133,7 @@ def apply(
         share = np.broadcast_to(adopted[alive].mean(axis=0), (n, n_tech))
     else:
         share = neighbour_mean(state.network, alive, adopted)
-    has_manager = state.manager >= 0
-    manager_adopted = np.zeros((n, n_tech))
-    manager_adopted[has_manager] = adopted[state.manager[has_manager]]
+    manager_adopted = chain_push(state, adopted * alive[:, None], params.chain_decay)
     if exposure is None:
         exposure = np.zeros((n, n_tech))
     skill = np.stack([state.tech_skill(t) for t in range(n_tech)], axis=1)

@@ -72,20 +72,31 @@ def peer_target(
     return neighbour_mean(network, alive & senior, resistance)
 
 
+def senior_resistance(resistance, peer_mean, params: AttitudeParams, sponsorship: float):
+    """A senior's new resistance: toward the senior peers' mean, then lowered by sponsorship.
+
+    Works on one senior (scalars) or on many (arrays).
+    """
+    new = resistance + params.peer_influence * (peer_mean - resistance)
+    if sponsorship > 0:
+        new = new * (1.0 - params.sponsorship_rate * sponsorship)
+    return np.clip(new, 0.0, 1.0)
+
+
 def apply_background(state, params: AttitudeParams, sponsorship: float) -> None:
-    """Peer influence among seniors and, while a program runs, sponsorship."""
+    """Peer influence among seniors and, while a program runs, sponsorship (every senior)."""
+    if params.peer_influence == 0 and sponsorship == 0:
+        return
     res = state.attitudes[:, 0]
     seniors = state.alive & state.senior
-    if params.peer_influence > 0:
-        target = peer_target(state.network, state.alive, state.senior, res)
-        res_new = np.where(seniors, res + params.peer_influence * (target - res), res)
-    else:
-        res_new = res.copy()
-    if sponsorship > 0:
-        res_new = np.where(
-            seniors, res_new * (1.0 - params.sponsorship_rate * sponsorship), res_new
-        )
-    state.attitudes[:, 0] = np.clip(res_new, 0.0, 1.0)
+    target = (
+        peer_target(state.network, state.alive, state.senior, res)
+        if params.peer_influence > 0
+        else res
+    )
+    state.attitudes[:, 0] = np.where(
+        seniors, senior_resistance(res, target, params, sponsorship), res
+    )
 
 
 def reactance(resistance: np.ndarray, openness: np.ndarray, params: AttitudeParams) -> np.ndarray:

@@ -83,12 +83,11 @@ def tie_ideas(
 ) -> tuple[int, int]:
     """Ideas and implemented ideas from this week's informal interactions.
 
-    The number of interacting ties and their uniforms are drawn the same way in every arm
-    (common random numbers); ties with a vacant end are dropped after the draw.
+    One uniform per tie decides whether it interacts, then two per interacting tie, the same
+    way in every arm (common random numbers); ties with a vacant end are dropped after.
     """
-    k = rng.binomial(ties_a.size, params.interaction_rate)
-    pick = rng.choice(ties_a.size, size=k, replace=False) if k else np.zeros(0, np.int64)
-    u = rng.random((k, 2))
+    pick = np.flatnonzero(rng.random(ties_a.size) < params.interaction_rate)
+    u = rng.random((pick.size, 2))
     a, b = ties_a[pick], ties_b[pick]
     live = state.alive[a] & state.alive[b]
     a, b, u = a[live], b[live], u[live]

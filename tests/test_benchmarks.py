@@ -1,0 +1,27 @@
+"""The benchmark suite runs at a small size and writes its results (it asserts no times)."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_benchmark_suite_writes_its_results(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--small", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert {r["engine"] for r in results["models"]} == {"vector", "agent"}
+    assert all(r["agent_steps_per_s"] > 0 and r["peak_mib"] > 0 for r in results["models"])
+    assert results["ratio"]["vector_over_agent"] > 0
+    assert len(results["pairing"]) == 9, "every pairing policy is timed"
+    assert {r["executor"] for r in results["executors"]} >= {
+        "in process (1 worker)",
+        "2 local processes",
+    }
+    assert "| target |" in (tmp_path / "results.md").read_text()
