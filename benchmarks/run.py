@@ -51,7 +51,7 @@ SMALL = {
 
 
 def scenario_for(size: int, weeks: int, engine: str) -> dict:
-    """The default model at ``size`` employees (levels grow with size), the default program arm."""
+    """The default model at ``size`` employees (levels grow with size); its baseline arm runs."""
     levels = max(3, int(np.ceil(np.log(size) / np.log(8))) + 1)
     return {
         "engine": engine,
@@ -66,7 +66,7 @@ def measure_one(engine: str, size: int, weeks: int) -> dict:
 
     scenario = load_scenario(scenario_for(size, weeks, engine))
     start = time.perf_counter()
-    model = ReverseMentoringModel(scenario, arm="reverse_mentoring", rng=1)
+    model = ReverseMentoringModel(scenario, arm="no_program", rng=1)
     built = time.perf_counter()
     model.run()
     done = time.perf_counter()

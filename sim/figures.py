@@ -743,9 +743,7 @@ def forest_figure(
         pad = 0.08 * (high_all - low_all) or 1.0
         ax.set_xlim(low_all - pad, high_all + pad)
     base = baseline_arm(results) or "the baseline"
-    fig.suptitle(
-        _text(f"Difference from {base} ({kind} mean difference and 95% CI over replications)")
-    )
+    fig.suptitle(_text(f"Difference from {base}\n({kind} mean difference, 95% CI over replications)"))
     return fig
 
 

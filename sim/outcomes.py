@@ -228,7 +228,15 @@ def _share(mask_rows: np.ndarray, adopted: np.ndarray) -> np.ndarray:
     count = mask_rows.sum()
     if count == 0:
         return np.zeros(adopted.shape[1])
-    return adopted[mask_rows].mean(axis=0)
+    return (mask_rows.astype(np.float64) @ adopted) / count
+
+
+def _share_by(group: np.ndarray, groups: int, mask: np.ndarray, adopted: np.ndarray) -> np.ndarray:
+    """Adopted share per group (rows) and technology (columns) among ``mask``."""
+    g = group[mask]
+    counts = np.bincount(g, minlength=groups).astype(np.float64)
+    sums = np.stack([np.bincount(g, weights=adopted[mask, t], minlength=groups) for t in range(adopted.shape[1])], axis=1)
+    return sums / np.maximum(counts, 1.0)[:, None]
 
 
 class TieIndex:
@@ -274,8 +282,8 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
     for suffix, share in shares.items():
         for t, name in enumerate(techs):
             out[f"adoption{suffix}[{name}]"] = float(share[t])
-    for lv in range(model.config.organization.levels):
-        share = _share(alive & (st.level == lv), st.adopted)
+    by_level = _share_by(st.level, model.config.organization.levels, alive, st.adopted)
+    for lv, share in enumerate(by_level):
         for t, name in enumerate(techs):
             out[f"adoption_level{lv}[{name}]"] = float(share[t])
     digital = st.digital_skill()

@@ -56,3 +56,37 @@ def test_the_engines_do_differ_draw_by_draw(both):
     assert both["vector"]["adoption"].mean() > 0.05, (
         "adoption moved, so there was something to compare"
     )
+
+
+def test_rule_functions_give_the_same_answer_for_one_employee_or_for_all():
+    from sim.mechanisms import adoption, attitudes, peer_learning, retention
+    from sim.organization import build_organization
+    from sim.organization_params import Organization
+    from sim.rng import Streams
+
+    st = build_organization(Organization(size=400, levels=4), Streams(2))
+    rng = np.random.default_rng(0)
+    st.alive[rng.choice(400, 30, replace=False)] = False  # some vacancies
+    adopted = (rng.random((400, 3)) < 0.4).astype(float)
+    all_mean = peer_learning.neighbour_mean(st.network, st.alive, st.skills)
+    all_push = adoption.chain_push(st, adopted * st.alive[:, None], 0.5)
+    all_delta = peer_learning.learning_delta(st.skills, all_mean, st.attitudes[:, 1], 0.05)
+    params = adoption.AdoptionParams()
+    share = peer_learning.neighbour_mean(st.network, st.alive, adopted)
+    skill = np.stack([st.tech_skill(t) for t in range(3)], axis=1)
+    all_hazard = adoption.hazard(params, skill, share, all_push, np.zeros((400, 3)))
+    ret = retention.RetentionParams()
+    all_quit = retention.quit_probability(st.cohort, st.engagement, np.full(4, 0.6), ret)
+    att = attitudes.AttitudeParams()
+    all_res = attitudes.senior_resistance(st.attitudes[:, 0], all_mean[:, 0], att, 0.5)
+    for i in range(0, 400, 7):
+        one_mean = peer_learning.neighbour_mean_one(st.network, st.alive, st.skills, i)
+        # float32 sums for all, float64 for one: equal to float32 precision
+        assert np.allclose(one_mean, all_mean[i], atol=1e-6)
+        assert np.allclose(adoption.chain_push_one(st, adopted * st.alive[:, None], 0.5, i), all_push[i])
+        one_delta = peer_learning.learning_delta(st.skills[i], all_mean[i], st.attitudes[i, 1], 0.05)
+        assert np.allclose(one_delta, all_delta[i])
+        one_hazard = adoption.hazard(params, skill[i], share[i], all_push[i], 0.0)
+        assert np.allclose(one_hazard, all_hazard[i])
+        assert np.isclose(retention.quit_probability(st.cohort[i], st.engagement[i], np.full(4, 0.6), ret), all_quit[i])
+        assert np.isclose(attitudes.senior_resistance(st.attitudes[i, 0], all_mean[i, 0], att, 0.5), all_res[i])

@@ -1,0 +1,84 @@
+"""Programs inside a running model: waves, boards, capacity, lifecycle and the pair history."""
+
+import numpy as np
+import pandas as pd
+
+from sim import ReverseMentoringModel, load_scenario, run_experiment
+
+
+def model(program, weeks=30, seed=1, size=400, **extra):
+    scenario = load_scenario({
+        "horizon_weeks": weeks, "organization": {"size": size, "levels": 5},
+        "arms": [{"name": "p", "program": program}], **extra,
+    })
+    return ReverseMentoringModel(scenario, rng=seed).run()
+
+
+def test_waves_start_when_asked_with_their_sizes():
+    m = model({"pairing": "random", "participation": "mandatory",
+               "waves": [{"start_week": 0, "size": 10}, {"start_week": 12, "size": 15}]})
+    pairs = m.pairs()
+    starts = pairs.groupby("wave")["start"].unique()
+    assert list(starts.loc[0]) == [0] and list(starts.loc[1]) == [12], starts
+    counts = pairs.groupby("wave").size()
+    assert counts.loc[0] == 10 and counts.loc[1] == 15
+
+
+def test_group_boards_have_the_requested_size_and_honour_capacity():
+    m = model({"pairing": "influence_first", "format": "group", "group_size": 3, "mentor_capacity": 2})
+    pairs = m.pairs()
+    sizes = pairs["mentors"].str.split("+").map(len)
+    assert (sizes == 3).all(), sizes.value_counts()
+    first_wave = pairs[pairs["wave"] == 0]
+    load = pd.Series([p for ms in first_wave["mentors"] for p in ms.split("+")]).value_counts()
+    assert load.max() <= 2, "a mentor sits on at most mentor_capacity boards"
+
+
+def test_pairs_respect_reporting_lines_eligibility_and_seniority():
+    m = model({"pairing": "optimal", "mentor_capacity": 2, "participation": "mandatory"}, weeks=1)
+    st = m.state
+    board, mentor_person = m.program.book.links
+    mentee_slot = m.program.slots(m.program.book.mentee[board])
+    mentor_slot = m.program.slots(mentor_person)
+    for a, b in zip(mentee_slot, mentor_slot, strict=True):
+        chain = set(st.ancestors[b][: st.depth[b]].tolist())
+        assert a not in chain, "the mentor does not sit in the mentee's reporting chain"
+        chain = set(st.ancestors[a][: st.depth[a]].tolist())
+        assert b not in chain
+    assert st.senior[mentee_slot].all() and not st.senior[mentor_slot].any()
+    assert (st.level[mentor_slot] == 0).all() and np.isin(st.cohort[mentor_slot], [0, 1]).all()
+    assert np.bincount(mentor_slot).max() <= 2
+
+
+def test_pairs_complete_at_their_planned_end_and_dissolve_below_the_threshold():
+    m = model({"pairing": "random", "participation": "mandatory", "duration_months": 3}, weeks=30)
+    pairs = m.pairs()
+    done = pairs[pairs["status"] == "completed"]
+    assert len(done) and (done["end"] == done["start"] + 13).all(), "three months are 13 weeks"
+    gone = pairs[pairs["status"] == "dissolved_early"]
+    assert len(gone) and (gone["quality"] < 0.25).all() and (gone["end"] < gone["planned_end"]).all()
+    assert (pairs["meetings_held"] + pairs["meetings_missed"] > 0).all()
+
+
+def test_repairing_gives_dissolved_mentees_a_new_pair():
+    program = {"pairing": "random", "participation": "mandatory", "repairing": {"enabled": True, "max_times": 2}}
+    pairs = model(program, weeks=26).pairs()
+    repaired = pairs[pairs["repair_round"] > 0]
+    assert len(repaired), "some mentees were re-paired"
+    first = pairs[pairs["repair_round"] == 0].set_index("mentee")
+    for row in repaired.itertuples():
+        assert first.loc[row.mentee, "status"] in ("dissolved_early",), "only after an early dissolution"
+    assert pairs.groupby("mentee")["repair_round"].max().max() <= 2
+
+
+def test_same_seed_same_pairs_and_pairs_parquet(tmp_path):
+    program = {"pairing": "two_sided", "mentor_capacity": 2}
+    a, b = model(program, seed=4).pairs(), model(program, seed=4).pairs()
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(model(program, seed=5).pairs())
+    data = {"horizon_weeks": 10, "replications": 2, "organization": {"size": 200, "levels": 4},
+            "arms": [{"name": "none"}, {"name": "p", "program": program}]}
+    run_experiment(data, out=tmp_path / "r")
+    saved = pd.read_parquet(tmp_path / "r" / "pairs.parquet")
+    assert set(saved["arm"]) == {"p"} and set(saved["replication"]) == {0, 1}
+    assert {"start", "end", "status", "meetings_held", "meetings_missed", "quality"} <= set(saved.columns)
