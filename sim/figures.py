@@ -484,20 +484,7 @@ def retention_figure(results: Results) -> Figure | None:
                 row = band[s.mask(band)]
                 if not len(row):
                     continue
-                mean = float(row["mean"].iloc[0])
-                err = [[mean - float(row["low"].iloc[0])], [float(row["high"].iloc[0]) - mean]]
-                ax.bar(
-                    g - 0.4 + width * (i + 0.5),
-                    mean,
-                    width * 0.92,
-                    color=s.colour,
-                    hatch=s.hatch,
-                    edgecolor="white",
-                    linewidth=0,
-                    yerr=err,
-                    capsize=2.5,
-                    error_kw={"elinewidth": 1.0, "ecolor": "0.2"},
-                )
+                _ci_bar(ax, g - 0.4 + width * (i + 0.5), width, row, s)
         ax.set_xticks(range(len(groups)), [label for label, _ in groups])
         ax.set_title(f"Retention {title}")
         ax.set_ylim(0, 1.05)
@@ -621,20 +608,7 @@ def pairs_figure(results: Results) -> Figure | None:
             row = sub[sub["status"].astype(str) == status]
             if not len(row):
                 continue
-            mean = float(row["mean"].iloc[0])
-            err = [[mean - float(row["low"].iloc[0])], [float(row["high"].iloc[0]) - mean]]
-            ax.bar(
-                g - 0.4 + width * (i + 0.5),
-                mean,
-                width * 0.92,
-                color=s.colour,
-                hatch=s.hatch,
-                edgecolor="white",
-                linewidth=0,
-                yerr=err,
-                capsize=2.5,
-                error_kw={"elinewidth": 1.0, "ecolor": "0.2"},
-            )
+            _ci_bar(ax, g - 0.4 + width * (i + 0.5), width, row, s)
     ax.set_xticks(range(len(statuses)), [STATUS_LABELS.get(s, s) for s in statuses])
     ax.set_ylabel("pairs per run (pairs)")
     ax.set_title("Pairs by final status")
@@ -743,8 +717,28 @@ def forest_figure(
         pad = 0.08 * (high_all - low_all) or 1.0
         ax.set_xlim(low_all - pad, high_all + pad)
     base = baseline_arm(results) or "the baseline"
-    fig.suptitle(_text(f"Difference from {base}\n({kind} mean difference, 95% CI over replications)"))
+    fig.suptitle(
+        _text(f"Difference from {base}\n({kind} mean difference, 95% CI over replications)")
+    )
     return fig
+
+
+def _ci_bar(ax, x: float, width: float, row: pd.DataFrame, style) -> None:
+    """One bar at ``x`` with its 95% CI as an error bar (``row`` has mean, low, high)."""
+    mean = float(row["mean"].iloc[0])
+    err = [[mean - float(row["low"].iloc[0])], [float(row["high"].iloc[0]) - mean]]
+    ax.bar(
+        x,
+        mean,
+        width * 0.92,
+        color=style.colour,
+        hatch=style.hatch,
+        edgecolor="white",
+        linewidth=0,
+        yerr=err,
+        capsize=2.5,
+        error_kw={"elinewidth": 1.0, "ecolor": "0.2"},
+    )
 
 
 def _numeric(values: pd.Series) -> pd.Series | None:
