@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# property-based tests draw their examples from a fixed seed: the suite is the same on every
+# run (CI included); raise max_examples locally to explore further
+settings.register_profile("mentorsim", derandomize=True, deadline=None)
+settings.load_profile("mentorsim")
 
 ROOT = Path(__file__).resolve().parent.parent
 

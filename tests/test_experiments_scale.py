@@ -40,9 +40,12 @@ def test_same_bytes_with_one_worker_two_workers_and_a_local_dask_cluster(tmp_pat
     scenario = load_scenario(QUICK, overrides=overrides)
     run_experiment(scenario, out=tmp_path / "one", workers=1)
     run_experiment(scenario, out=tmp_path / "two", workers=2)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         run_experiment(scenario, out=tmp_path / "dask", executor=client.get_executor())
     one = (tmp_path / "one" / "runs.csv").read_bytes()
     assert one == (tmp_path / "two" / "runs.csv").read_bytes()
@@ -127,4 +130,54 @@ def test_paired_and_unpaired_intervals_equal_a_hand_computed_case():
     assert (
         row["paired_ci95_high"] - row["paired_ci95_low"]
         < row["unpaired_ci95_high"] - row["unpaired_ci95_low"]
+    )
+
+
+def test_cli_dask_executors_give_the_same_bytes(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from sim.cli import main
+
+    args = [
+        "run",
+        str(QUICK),
+        "--reps",
+        "2",
+        "--weeks",
+        "6",
+        "--set",
+        "organization.size=150",
+        "--set",
+        "organization.levels=4",
+        "--quiet",
+        "--no-report",
+    ]
+    assert main([*args, "--workers", "1", "--out", str(tmp_path / "one")]) == 0
+    assert (
+        main(
+            [*args, "--executor", "dask-local", "--workers", "2", "--out", str(tmp_path / "local")]
+        )
+        == 0
+    )
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        assert (
+            main(
+                [
+                    *args,
+                    "--executor",
+                    "dask",
+                    "--scheduler",
+                    cluster.scheduler_address,
+                    "--out",
+                    str(tmp_path / "remote"),
+                ]
+            )
+            == 0
+        )
+    one = (tmp_path / "one" / "runs.csv").read_bytes()
+    assert one == (tmp_path / "local" / "runs.csv").read_bytes()
+    assert one == (tmp_path / "remote" / "runs.csv").read_bytes()
+    assert main([*args, "--executor", "dask", "--out", str(tmp_path / "none")]) == 2, (
+        "dask needs --scheduler"
     )
