@@ -483,6 +483,7 @@ class _Lists:
         self.vals = np.full((len(rows), self.k), -np.inf)
         self.complete = np.zeros(len(rows), dtype=bool)
         self._extra: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._has_extra = np.zeros(len(rows), dtype=bool)  # rows whose full list is in _extra
         start = 0
         for block in _chunks(rows, n):
             vals = values(block)
@@ -494,17 +495,23 @@ class _Lists:
             self.complete[local] = np.isfinite(vals).sum(axis=1) <= self.k
             start += len(block)
 
-    def _extend(self, i: int) -> None:
+    def _stored(self, i: int) -> int:
+        return len(self._extra[i][0]) if self._has_extra[i] else self.k
+
+    def _extend(self, i: int, need: int) -> None:
+        """Re-score row ``i`` and keep at least ``need`` entries (doubling, to bound memory)."""
         vals = self._values(self.rows[i : i + 1])[0]
-        order = np.argsort(-vals, kind="stable")
         ok = int(np.isfinite(vals).sum())
-        self._extra[i] = (order[:ok], vals[order[:ok]])
-        self.complete[i] = True
+        keep = min(ok, max(need, 2 * self._stored(i)))
+        order = _first_sorted(vals, keep)
+        self._extra[i] = (order, vals[order])
+        self._has_extra[i] = True
+        self.complete[i] = keep == ok
 
     def entry(self, i: int, j: int) -> int:
         """Mentor position at index ``j`` of row ``i``'s list, or -1 past its end."""
-        if j >= self.k and not self.complete[i]:
-            self._extend(i)
+        if j >= self._stored(i) and not self.complete[i]:
+            self._extend(i, j + 1)
         if i in self._extra:
             full_cols = self._extra[i][0]
             return int(full_cols[j]) if j < len(full_cols) else -1
@@ -513,15 +520,19 @@ class _Lists:
     def window(self, local: np.ndarray, start: np.ndarray, width: int):
         """Entries ``start .. start + width - 1`` of rows ``local``: (mentor positions, values)."""
         idx = start[:, None] + np.arange(width)[None, :]
-        for i in local[(idx[:, -1] >= self.k) & ~self.complete[local]].tolist():
-            self._extend(i)
+        stored = np.where(self._has_extra[local], 0, self.k)
+        for j in np.flatnonzero(self._has_extra[local]).tolist():
+            stored[j] = self._stored(int(local[j]))
+        short = (idx[:, -1] >= stored) & ~self.complete[local]
+        for i, need in zip(local[short].tolist(), (idx[short, -1] + 1).tolist(), strict=True):
+            self._extend(i, need)
         clipped = np.minimum(idx, self.k - 1)
         cols = self.cols[local[:, None], clipped]
         vals = self.vals[local[:, None], clipped]
         past = idx >= self.k
         if past.any():
             cols[past], vals[past] = -1, -np.inf
-        extra = np.flatnonzero(np.isin(local, list(self._extra))) if self._extra else []
+        extra = np.flatnonzero(self._has_extra[local]) if self._extra else []
         for j in extra:
             full_cols, full_vals = self._extra[int(local[j])]
             keep = idx[j] < len(full_cols)
@@ -532,6 +543,23 @@ class _Lists:
             cols[j] = np.where(keep, full_cols[at], -1)
             vals[j] = np.where(keep, full_vals[at], -np.inf)
         return cols, vals
+
+
+def _first_sorted(vals: np.ndarray, keep: int) -> np.ndarray:
+    """The first ``keep`` positions of a stable descending sort of ``vals``, without sorting all.
+
+    Partitioning finds the ``keep``-th best value ``t``; every value above ``t`` is taken, then
+    the values equal to ``t`` in position order, exactly as the stable sort would.
+    """
+    if keep <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if keep >= len(vals):
+        return np.argsort(-vals, kind="stable")
+    t = vals[np.argpartition(-vals, keep - 1)[keep - 1]]
+    above = np.flatnonzero(vals > t)
+    ties = np.flatnonzero(vals == t)[: keep - above.size]
+    chosen = np.concatenate([above, ties])
+    return chosen[np.lexsort((chosen, -vals[chosen]))]
 
 
 def _list_size(n_rows: int, n: int, cap_left: np.ndarray) -> int:

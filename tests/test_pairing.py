@@ -636,3 +636,16 @@ def test_every_policy_in_the_schema_is_implemented():
     for name in POLICIES:
         doc = POLICY_FUNCTIONS[name].__doc__ or ""
         assert len(doc) > 200 and "Args:" in doc, f"{name} lacks a full docstring"
+
+
+def test_first_sorted_equals_the_head_of_a_stable_sort():
+    from sim.pairing import _first_sorted
+
+    rng = np.random.default_rng(3)
+    for _ in range(500):
+        n = int(rng.integers(1, 80))
+        vals = rng.integers(0, 6, n).astype(float)  # many ties, the hard case
+        vals[rng.random(n) < 0.2] = -np.inf
+        keep = int(rng.integers(0, int(np.isfinite(vals).sum()) + 1))
+        expected = np.argsort(-vals, kind="stable")[:keep]
+        assert np.array_equal(_first_sorted(vals, keep), expected), (vals, keep)
