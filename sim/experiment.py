@@ -244,8 +244,8 @@ def run_experiment(
         bar.close()
     if failures:
         raise ExperimentError(failures, store.path if store else None)
-    results = _assemble(plan, scenarios, tasks, done, store)
-    results.manifest = _manifest(plan, scenarios, tasks, time.time() - started)
+    results = _assemble(plan, tasks, done, store)
+    results.manifest = _manifest(plan, tasks, time.time() - started)
     if store:
         store.write(results)
     return results
@@ -301,9 +301,7 @@ def _varied_columns(plan: Plan) -> list[str]:
     return keys
 
 
-def _assemble(
-    plan: Plan, scenarios: list[Scenario], tasks: list[Task], done: dict, store: _Store | None
-) -> Results:
+def _assemble(plan: Plan, tasks: list[Task], done: dict, store: _Store | None) -> Results:
     from sim import stats
 
     varied = _varied_columns(plan)
@@ -372,9 +370,7 @@ def _cell(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, list | dict) else value
 
 
-def _manifest(
-    plan: Plan, scenarios: list[Scenario], tasks: list[Task], wall: float
-) -> dict[str, Any]:
+def _manifest(plan: Plan, tasks: list[Task], wall: float) -> dict[str, Any]:
     from sim.provenance import code_revision, package_versions
 
     return {

@@ -235,7 +235,13 @@ def _share_by(group: np.ndarray, groups: int, mask: np.ndarray, adopted: np.ndar
     """Adopted share per group (rows) and technology (columns) among ``mask``."""
     g = group[mask]
     counts = np.bincount(g, minlength=groups).astype(np.float64)
-    sums = np.stack([np.bincount(g, weights=adopted[mask, t], minlength=groups) for t in range(adopted.shape[1])], axis=1)
+    sums = np.stack(
+        [
+            np.bincount(g, weights=adopted[mask, t], minlength=groups)
+            for t in range(adopted.shape[1])
+        ],
+        axis=1,
+    )
     return sums / np.maximum(counts, 1.0)[:, None]
 
 
@@ -435,4 +441,4 @@ def run_outcomes(
     return out
 
 
-__all__ = ["CATALOG", "COHORTS", "Outcome", "columns", "expand", "measure", "run_outcomes"]
+__all__ = ["CATALOG", "Outcome", "columns", "expand", "measure", "run_outcomes"]

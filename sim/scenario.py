@@ -190,7 +190,7 @@ class Scenario(Params):
 # ---------------------------------------------------------------- loading and overrides
 
 
-def _format_errors(exc: ValidationError, data: Any) -> list[str]:
+def _format_errors(exc: ValidationError) -> list[str]:
     messages = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
@@ -300,7 +300,7 @@ def validate(data: dict[str, Any], source: str | None = None) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_format_errors(exc, data), source=source) from None
+        raise ScenarioError(_format_errors(exc), source=source) from None
 
 
 def load_scenario(

@@ -75,3 +75,34 @@ def assert_negative(row, what):
     assert row["paired_ci95_high"] < 0, (
         f"{what}: diff {row['diff']:.4g}, paired 95% CI [{row['paired_ci95_low']:.4g}, {row['paired_ci95_high']:.4g}]"
     )
+
+
+def mentee_gain(scenario, arm, seed, cols):
+    """Run one arm; return the week-0 mentees' skill gains on ``cols`` (still employed) and the program hours."""
+    import numpy as np
+
+    from sim import ReverseMentoringModel
+
+    model = ReverseMentoringModel(scenario, arm=arm, rng=seed)
+    before = model.state.skills[:, cols].copy()
+    model.run()
+    mentees = np.flatnonzero(model.people.mentee_ever[: model.people.initial])
+    slots = model.people.slot_of[mentees]
+    here = slots >= 0
+    return model.state.skills[slots[here]][:, cols] - before[mentees[here]], model.program.hours
+
+
+def mentors_kept(scenario, arm, seed):
+    """Shares of ``arm``'s week-0 mentors employed at the horizon, with and without the program.
+
+    Without the program means the same people in the baseline arm (same slots, same draws):
+    the comparable non-participants.
+    """
+    import numpy as np
+
+    from sim import ReverseMentoringModel
+
+    prog = ReverseMentoringModel(scenario, arm=arm, rng=seed).run()
+    base = ReverseMentoringModel(scenario, arm=scenario.baseline, rng=seed).run()
+    mentors = np.flatnonzero(prog.people.mentor_ever[: prog.people.initial])
+    return (prog.people.slot_of[mentors] >= 0).mean(), (base.people.slot_of[mentors] >= 0).mean()

@@ -83,10 +83,19 @@ def test_rule_functions_give_the_same_answer_for_one_employee_or_for_all():
         one_mean = peer_learning.neighbour_mean_one(st.network, st.alive, st.skills, i)
         # float32 sums for all, float64 for one: equal to float32 precision
         assert np.allclose(one_mean, all_mean[i], atol=1e-6)
-        assert np.allclose(adoption.chain_push_one(st, adopted * st.alive[:, None], 0.5, i), all_push[i])
-        one_delta = peer_learning.learning_delta(st.skills[i], all_mean[i], st.attitudes[i, 1], 0.05)
+        assert np.allclose(
+            adoption.chain_push_one(st, adopted * st.alive[:, None], 0.5, i), all_push[i]
+        )
+        one_delta = peer_learning.learning_delta(
+            st.skills[i], all_mean[i], st.attitudes[i, 1], 0.05
+        )
         assert np.allclose(one_delta, all_delta[i])
         one_hazard = adoption.hazard(params, skill[i], share[i], all_push[i], 0.0)
         assert np.allclose(one_hazard, all_hazard[i])
-        assert np.isclose(retention.quit_probability(st.cohort[i], st.engagement[i], np.full(4, 0.6), ret), all_quit[i])
-        assert np.isclose(attitudes.senior_resistance(st.attitudes[i, 0], all_mean[i, 0], att, 0.5), all_res[i])
+        assert np.isclose(
+            retention.quit_probability(st.cohort[i], st.engagement[i], np.full(4, 0.6), ret),
+            all_quit[i],
+        )
+        assert np.isclose(
+            attitudes.senior_resistance(st.attitudes[i, 0], all_mean[i, 0], att, 0.5), all_res[i]
+        )

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sim import ReverseMentoringModel, load_scenario
 from sim.mechanisms import attitudes, innovation, learning, meetings, relationship, retention
 from sim.organization_params import COHORTS
-from tests.conftest import assert_negative, assert_positive, experiment, paired
+from tests.conftest import assert_negative, assert_positive, experiment, mentee_gain, paired
 
 MANDATORY = {"pairing": "random", "participation": "mandatory"}
 
@@ -99,13 +99,7 @@ def test_focus_raises_transfer_on_the_focus_skills():
     gains = {"unfocused": [], "focused": []}
     for seed in range(6):
         for arm in gains:
-            model = ReverseMentoringModel(scenario, arm=arm, rng=seed)
-            before = model.state.skills[:, col].copy()
-            model.run()
-            mentees = np.flatnonzero(model.people.mentee_ever[: model.people.initial])
-            slots = model.people.slot_of[mentees]
-            kept = slots >= 0
-            gains[arm].append((model.state.skills[slots[kept], col] - before[mentees[kept]]).mean())
+            gains[arm].append(mentee_gain(scenario, arm, seed, [col])[0].mean())
     diff = np.array(gains["focused"]) - np.array(gains["unfocused"])
     assert (diff > 0).all(), (
         f"focus raises the mentees' gain on the focus skill in every replication: {diff}"

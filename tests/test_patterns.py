@@ -7,9 +7,17 @@ replications that excludes zero, or a direct comparison of the same people acros
 import numpy as np
 import pytest
 
-from sim import ReverseMentoringModel, load_scenario
+from sim import load_scenario
 from sim.organization_params import COHORTS
-from tests.conftest import CLOSED, assert_negative, assert_positive, experiment, paired
+from tests.conftest import (
+    CLOSED,
+    assert_negative,
+    assert_positive,
+    experiment,
+    mentee_gain,
+    mentors_kept,
+    paired,
+)
 
 VOLUNTARY = {"pairing": "random"}
 
@@ -74,16 +82,11 @@ def test_3_mentors_are_retained_better_than_comparable_non_participants():
             ],
         }
     )
-    kept = {"none": 0, "program": 0}
-    total = 0
-    for seed in range(12):
-        prog = ReverseMentoringModel(scenario, arm="program", rng=seed).run()
-        base = ReverseMentoringModel(scenario, arm="none", rng=seed).run()
-        mentors = np.flatnonzero(prog.people.mentor_ever[: prog.people.initial])
-        total += mentors.size
-        kept["program"] += int((prog.people.slot_of[mentors] >= 0).sum())
-        kept["none"] += int((base.people.slot_of[mentors] >= 0).sum())
-    assert kept["program"] > kept["none"], f"mentors still employed after a year: {kept} of {total}"
+    kept = np.array([mentors_kept(scenario, "program", seed) for seed in range(12)])
+    program, baseline = kept.mean(axis=0)
+    assert program > baseline, (
+        f"mentors still employed after a year: {program:.3f} vs {baseline:.3f}"
+    )
 
 
 def test_4_resistance_and_mismatch_shrink_the_effect_and_mandates_fail_more_pairs():
@@ -132,14 +135,8 @@ def test_5_a_focused_program_transfers_more_of_its_focus_skills_per_hour():
     per_hour = {"unfocused": [], "focused": []}
     for seed in range(6):
         for arm in per_hour:
-            model = ReverseMentoringModel(scenario, arm=arm, rng=seed)
-            before = model.state.skills[:, cols].copy()
-            model.run()
-            mentees = np.flatnonzero(model.people.mentee_ever[: model.people.initial])
-            slots = model.people.slot_of[mentees]
-            here = slots >= 0
-            gain = (model.state.skills[slots[here]][:, cols] - before[mentees[here]]).sum()
-            per_hour[arm].append(gain / model.program.hours)
+            gain, hours = mentee_gain(scenario, arm, seed, cols)
+            per_hour[arm].append(gain.sum() / hours)
     ratio = np.array(per_hour["focused"]) / np.array(per_hour["unfocused"])
     assert (ratio > 1.2).all(), (
         f"focus skills gained per program hour, focused / unfocused: {ratio}"

@@ -7,16 +7,25 @@ from sim import ReverseMentoringModel, load_scenario, run_experiment
 
 
 def model(program, weeks=30, seed=1, size=400, **extra):
-    scenario = load_scenario({
-        "horizon_weeks": weeks, "organization": {"size": size, "levels": 5},
-        "arms": [{"name": "p", "program": program}], **extra,
-    })
+    scenario = load_scenario(
+        {
+            "horizon_weeks": weeks,
+            "organization": {"size": size, "levels": 5},
+            "arms": [{"name": "p", "program": program}],
+            **extra,
+        }
+    )
     return ReverseMentoringModel(scenario, rng=seed).run()
 
 
 def test_waves_start_when_asked_with_their_sizes():
-    m = model({"pairing": "random", "participation": "mandatory",
-               "waves": [{"start_week": 0, "size": 10}, {"start_week": 12, "size": 15}]})
+    m = model(
+        {
+            "pairing": "random",
+            "participation": "mandatory",
+            "waves": [{"start_week": 0, "size": 10}, {"start_week": 12, "size": 15}],
+        }
+    )
     pairs = m.pairs()
     starts = pairs.groupby("wave")["start"].unique()
     assert list(starts.loc[0]) == [0] and list(starts.loc[1]) == [12], starts
@@ -25,7 +34,9 @@ def test_waves_start_when_asked_with_their_sizes():
 
 
 def test_group_boards_have_the_requested_size_and_honour_capacity():
-    m = model({"pairing": "influence_first", "format": "group", "group_size": 3, "mentor_capacity": 2})
+    m = model(
+        {"pairing": "influence_first", "format": "group", "group_size": 3, "mentor_capacity": 2}
+    )
     pairs = m.pairs()
     sizes = pairs["mentors"].str.split("+").map(len)
     assert (sizes == 3).all(), sizes.value_counts()
@@ -56,18 +67,26 @@ def test_pairs_complete_at_their_planned_end_and_dissolve_below_the_threshold():
     done = pairs[pairs["status"] == "completed"]
     assert len(done) and (done["end"] == done["start"] + 13).all(), "three months are 13 weeks"
     gone = pairs[pairs["status"] == "dissolved_early"]
-    assert len(gone) and (gone["quality"] < 0.25).all() and (gone["end"] < gone["planned_end"]).all()
+    assert (
+        len(gone) and (gone["quality"] < 0.25).all() and (gone["end"] < gone["planned_end"]).all()
+    )
     assert (pairs["meetings_held"] + pairs["meetings_missed"] > 0).all()
 
 
 def test_repairing_gives_dissolved_mentees_a_new_pair():
-    program = {"pairing": "random", "participation": "mandatory", "repairing": {"enabled": True, "max_times": 2}}
+    program = {
+        "pairing": "random",
+        "participation": "mandatory",
+        "repairing": {"enabled": True, "max_times": 2},
+    }
     pairs = model(program, weeks=26).pairs()
     repaired = pairs[pairs["repair_round"] > 0]
     assert len(repaired), "some mentees were re-paired"
     first = pairs[pairs["repair_round"] == 0].set_index("mentee")
     for row in repaired.itertuples():
-        assert first.loc[row.mentee, "status"] in ("dissolved_early",), "only after an early dissolution"
+        assert first.loc[row.mentee, "status"] in ("dissolved_early",), (
+            "only after an early dissolution"
+        )
     assert pairs.groupby("mentee")["repair_round"].max().max() <= 2
 
 
@@ -76,9 +95,15 @@ def test_same_seed_same_pairs_and_pairs_parquet(tmp_path):
     a, b = model(program, seed=4).pairs(), model(program, seed=4).pairs()
     pd.testing.assert_frame_equal(a, b)
     assert not a.equals(model(program, seed=5).pairs())
-    data = {"horizon_weeks": 10, "replications": 2, "organization": {"size": 200, "levels": 4},
-            "arms": [{"name": "none"}, {"name": "p", "program": program}]}
+    data = {
+        "horizon_weeks": 10,
+        "replications": 2,
+        "organization": {"size": 200, "levels": 4},
+        "arms": [{"name": "none"}, {"name": "p", "program": program}],
+    }
     run_experiment(data, out=tmp_path / "r")
     saved = pd.read_parquet(tmp_path / "r" / "pairs.parquet")
     assert set(saved["arm"]) == {"p"} and set(saved["replication"]) == {0, 1}
-    assert {"start", "end", "status", "meetings_held", "meetings_missed", "quality"} <= set(saved.columns)
+    assert {"start", "end", "status", "meetings_held", "meetings_missed", "quality"} <= set(
+        saved.columns
+    )

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import ReverseMentoringModel, load_scenario, run_experiment
+from sim import load_scenario, run_experiment
 from sim.stats import t_interval
-from tests.conftest import ROOT
+from tests.conftest import ROOT, mentee_gain, mentors_kept
 
 FILES = sorted((ROOT / "scenarios" / "programs").glob("*.yaml"))
 REPS = 8  # enough for every effect below to clear zero; the files say 10 for users
@@ -40,16 +40,9 @@ def check_2(scenario, results):
 
 def check_3(scenario, results):
     arm = program_arms(scenario)[0].name
-    diffs = []
-    for r in range(REPS):
-        seed = results.manifest["seeds"][r]
-        prog = ReverseMentoringModel(scenario, arm=arm, rng=seed).run()
-        base = ReverseMentoringModel(scenario, arm=scenario.baseline, rng=seed).run()
-        mentors = np.flatnonzero(prog.people.mentor_ever[: prog.people.initial])
-        # the same people without the program are the comparable non-participants
-        diffs.append(
-            (prog.people.slot_of[mentors] >= 0).mean() - (base.people.slot_of[mentors] >= 0).mean()
-        )
+    diffs = [
+        np.subtract(*mentors_kept(scenario, arm, seed)) for seed in results.manifest["seeds"][:REPS]
+    ]
     ci_above_zero(diffs, f"{arm}: mentors retained better than the same people without the program")
 
 
@@ -74,16 +67,8 @@ def check_5(scenario, results):
         seed = results.manifest["seeds"][r]
         per_hour = []
         for arm in (focused, unfocused):
-            model = ReverseMentoringModel(scenario, arm=arm.name, rng=seed)
-            before = model.state.skills[:, cols].copy()
-            model.run()
-            mentees = np.flatnonzero(model.people.mentee_ever[: model.people.initial])
-            slots = model.people.slot_of[mentees]
-            here = slots >= 0
-            per_hour.append(
-                (model.state.skills[slots[here]][:, cols] - before[mentees[here]]).sum()
-                / model.program.hours
-            )
+            gain, hours = mentee_gain(scenario, arm.name, seed, cols)
+            per_hour.append(gain.sum() / hours)
         ratios.append(per_hour[0] - per_hour[1])
     ci_above_zero(ratios, "focus skills gained per program hour, focused minus unfocused")
 
