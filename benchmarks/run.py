@@ -5,8 +5,10 @@
 
 Every model size runs in a fresh process so that its peak resident memory is its own
 (``resource.getrusage``); times are wall-clock seconds of ``time.perf_counter`` inside that
-process, build and run apart. Shared machines are noisy: compare the ratios measured side by
-side in one run rather than absolute times across runs.
+process, build and run apart. Each process runs on one core (linear-algebra libraries held to
+one thread). Sizes below 1,000,000 run three times and report the median run with the range.
+Shared machines are noisy: compare the ratios measured side by side in one run rather than
+absolute times across runs.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ FULL = {
     "ratio_weeks": 2,
     "executor_reps": 8,
     "pairing": [],
+    "repeats": 3,  # fresh processes per size below 1,000,000; the median is reported
 }
 SMALL = {
     "vector": [(500, 8), (2_000, 8)],
@@ -47,7 +50,11 @@ SMALL = {
     "ratio_weeks": 2,
     "executor_reps": 2,
     "pairing": ["--small"],
+    "repeats": 2,
 }
+
+# the speed targets are per core: keep linear-algebra libraries to one thread in every run
+ONE_CORE = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def scenario_for(size: int, weeks: int, engine: str) -> dict:
@@ -94,15 +101,28 @@ def baseline_mib() -> float:
 
 
 def in_child(engine: str, size: int, weeks: int) -> dict:
-    """Run :func:`measure_one` in a fresh process."""
+    """Run :func:`measure_one` in a fresh process, on one core."""
     out = subprocess.run(
         [sys.executable, __file__, "--one", engine, str(size), str(weeks)],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
+        env={**os.environ, **ONE_CORE},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def repeated(engine: str, size: int, weeks: int, repeats: int) -> dict:
+    """The median of ``repeats`` fresh-process runs (by speed), with the range of speeds."""
+    rows = sorted(
+        (in_child(engine, size, weeks) for _ in range(repeats)),
+        key=lambda r: r["agent_steps_per_s"],
+    )
+    row = dict(rows[(len(rows) - 1) // 2])
+    row["repeats"] = repeats
+    row["agent_steps_per_s_range"] = [rows[0]["agent_steps_per_s"], rows[-1]["agent_steps_per_s"]]
+    return row
 
 
 def executors(reps: int) -> list[dict]:
@@ -137,9 +157,12 @@ def executors(reps: int) -> list[dict]:
             {"executor": "dask (not installed)", "runs": 0, "wall_s": None, "runs_per_s": None}
         )
         return rows
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         timed("2-worker local Dask cluster", executor=client.get_executor())
     serial = rows[0]["wall_s"] / runs
     for row in rows[1:]:
@@ -200,12 +223,13 @@ def verdicts(models: list[dict], ratio: float | None, exponent: float | None) ->
 def markdown(results: dict) -> str:
     """The tables of BENCHMARKS.md."""
     lines = [
-        "| engine | employees | weeks | build s | run s | s/week | agent-steps/s | peak MiB |",
-        "|---|---|---|---|---|---|---|---|",
+        "| engine | employees | weeks | runs | build s | run s | s/week | agent-steps/s | range over runs | peak MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["models"]:
+        low, high = r["agent_steps_per_s_range"]
         lines.append(
-            f"| {r['engine']} | {r['employees']:,} | {r['weeks']} | {r['build_s']} | {r['run_s']} | {r['s_per_week']} | {r['agent_steps_per_s']:,} | {r['peak_mib']} |"
+            f"| {r['engine']} | {r['employees']:,} | {r['weeks']} | {r['repeats']} | {r['build_s']} | {r['run_s']} | {r['s_per_week']} | {r['agent_steps_per_s']:,} | {low:,} to {high:,} | {r['peak_mib']} |"
         )
     lines += [
         "",
@@ -247,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     models = []
     for engine in ("vector", "agent"):
         for size, weeks in plan[engine]:
-            row = in_child(engine, size, weeks)
+            row = repeated(engine, size, weeks, plan["repeats"] if size < 1_000_000 else 1)
             models.append(row)
             print(
                 f"{engine:6s} {size:>9,} employees x {weeks} weeks: {row['agent_steps_per_s']:>12,} agent-steps/s, peak {row['peak_mib']} MiB",

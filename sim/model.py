@@ -15,6 +15,7 @@ from sim import outcomes
 from sim.agents import Employee, JuniorEmployee, SeniorEmployee
 from sim.mechanisms import adoption, attitudes, innovation, peer_learning, retention, staffing
 from sim.mechanisms.economics import by_level
+from sim.neighbours import Counts, NeighbourCounts
 from sim.organization import build_organization
 from sim.people import People
 from sim.programrun import ProgramRun
@@ -93,6 +94,8 @@ class ReverseMentoringModel(mesa.Model):
         )
         self.tally = Tally()
         self.ties = outcomes.TieIndex(self.state.network)
+        self.neighbours = NeighbourCounts(self.state.network)
+        self.counts: Counts | None = None  # neighbour counts as of phase 5b (and outcomes)
         self.program = ProgramRun(self, self.arm.program) if self.arm.program is not None else None
         self._agents_by_slot: list[Employee | None] = [None] * self.state.size
         for slot in range(self.state.size):
@@ -100,6 +103,8 @@ class ReverseMentoringModel(mesa.Model):
         self.extra_phases: list[tuple[str, Callable[[ReverseMentoringModel], None]]] = []
         self.engine = self.config.engine
         self.gain = np.zeros(self.state.size)
+        # mean over skills as a matrix-vector product (one pass, no per-row reductions)
+        self._per_skill = np.full(self.state.skills.shape[1], 1.0 / self.state.skills.shape[1])
         self.snapshot: SimpleNamespace | None = None
         self.exposure: np.ndarray | None = None
         self.sponsorship_now = 0.0
@@ -159,7 +164,7 @@ class ReverseMentoringModel(mesa.Model):
             # 2. meetings: each active pair holds some of its planned meetings (attendance)
             prog.meet()
             # 3. two-way learning at the meetings held
-            self.gain += np.abs(prog.learn()).mean(axis=1)
+            self.gain += np.abs(prog.learn()) @ self._per_skill
             # 4. relationship quality moves with how meetings went; mismatches dissolve
             prog.relate()
             # 5a. attitudes of mentees after their meetings
@@ -168,15 +173,19 @@ class ReverseMentoringModel(mesa.Model):
         self.sponsorship_now = (
             prog.program.sponsorship if prog is not None and prog.running else 0.0
         )
+        if not agents:
+            # who is a current, senior, adopting neighbour of whom: unchanged until phase 9
+            self.counts = self.neighbours.update(st)
         if agents:
             self._by_agents("step_attitudes")
         else:
-            attitudes.apply_background(st, dyn.attitudes, self.sponsorship_now)
+            attitudes.apply_background(st, dyn.attitudes, self.sponsorship_now, self.counts.seniors)
         # 6. informal exchange: weak peer learning along the social network (the background)
         if agents:
             self._by_agents("step_peer_learning")
         else:
-            self.gain += np.abs(peer_learning.apply(st, dyn.peer_learning)).mean(axis=1)
+            delta = peer_learning.apply(st, dyn.peer_learning, self.counts.alive)
+            self.gain += np.abs(delta) @ self._per_skill
         # 7. digital adoption: innovation, imitation, top-down push, mentoring exposure
         self.exposure = prog.exposure() if prog is not None else None
         if agents:
@@ -189,6 +198,7 @@ class ReverseMentoringModel(mesa.Model):
                 self.introduced_weeks,
                 self.streams["adoption"],
                 self.exposure,
+                (self.counts.alive, self.counts.adopted),
             )
         # 8. innovation: ideas from interactions and meetings, implemented by senior sponsors
         self._innovate()

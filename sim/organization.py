@@ -17,6 +17,10 @@ organization in every arm. Distribution parameters are documented where they are
 * the informal network is a Watts-Strogatz small world laid over an ordering of employees
   sorted by department and cohort, so ring neighbours share them with the homophily
   probabilities (assumption).
+
+The organization is built with slots ordered by depth, then relabelled (:func:`relabel`) so
+that slots follow the network's ring: code must not assume any order of slots, and finds the
+tree through ``manager``, ``ancestors`` and :attr:`~sim.state.State.by_depth`.
 """
 
 from __future__ import annotations
@@ -183,7 +187,7 @@ def draw_traits(
 
 def social_network(
     org: Organization, department: np.ndarray, cohort: np.ndarray, rng: np.random.Generator
-) -> sp.csr_matrix:
+) -> tuple[sp.csr_matrix, np.ndarray]:
     """Build the informal network: a homophilous ring lattice with random shortcuts.
 
     Employees are ordered by (department, cohort); with probability ``1 - homophily_*`` an
@@ -191,6 +195,9 @@ def social_network(
     generation more often than chance. Each employee links to the ``mean_degree / 2`` next
     ones on the ring; each tie is rewired to a uniformly random employee with probability
     ``rewiring`` (Watts & Strogatz 1998).
+
+    Returns:
+        The adjacency and the ring order (the employees in the order they sit on the ring).
     """
     net = org.network
     n = len(department)
@@ -218,7 +225,38 @@ def social_network(
     adj = sp.csr_matrix((np.ones(rows.shape[0], dtype=np.float32), (rows, cols)), shape=(n, n))
     adj.data[:] = 1.0  # duplicates summed to 2 become single ties
     adj.sort_indices()
-    return adj
+    return adj, order
+
+
+def relabel(state: State, order: np.ndarray) -> State:
+    """The same organization with slot ``k`` holding the employee that was in slot ``order[k]``.
+
+    Slots are laid out in the network's ring order, so that most of an employee's ties point to
+    nearby slots: the sparse products over the network, the largest cost of a week, then read
+    memory that is already in the processor's cache (about twice as fast at 100,000 employees).
+    Nothing about the organization changes, only which slot number each position gets.
+    """
+    new_slot = np.empty_like(order)
+    new_slot[order] = np.arange(order.size)
+
+    def slots(values: np.ndarray) -> np.ndarray:
+        return np.where(values >= 0, new_slot[np.maximum(values, 0)], -1)
+
+    fields = {}
+    for name, value in vars(state).items():
+        if name in ("network", "digital", "experience", "tech_skills"):
+            fields[name] = value
+        elif name in ("manager", "ancestors"):
+            fields[name] = slots(value[order])
+        elif isinstance(value, np.ndarray) and value.shape[:1] == order.shape:
+            fields[name] = value[order]
+        else:
+            fields[name] = value
+    network = state.network[order][:, order].tocsr()
+    network.sort_indices()
+    fields["network"] = network
+    fields["person"] = np.arange(order.size, dtype=state.person.dtype)
+    return State(**fields)
 
 
 def is_senior(org: Organization, level: np.ndarray, tenure: np.ndarray) -> np.ndarray:
@@ -266,13 +304,13 @@ def build_organization(
         org, cohort, level_frac, tenure, streams["org.traits"]
     )
     department = _departments(sizes, ancestors, depth, len(org.departments))
-    network = social_network(org, department, cohort, streams["org.network"])
+    network, ring = social_network(org, department, cohort, streams["org.network"])
 
     kinds = np.array([s.kind for s in org.skills])
     names = org.skill_names
     techs = org.technologies
     n_tech = len(techs) if n_technologies is None else n_technologies
-    return State(
+    built = State(
         alive=np.ones(n, dtype=bool),
         depth=depth.astype(np.int16),
         level=level,
@@ -299,3 +337,4 @@ def build_organization(
         experience=np.flatnonzero(kinds == "experience"),
         tech_skills=[np.array([names.index(s) for s in t.skills]) for t in techs],
     )
+    return relabel(built, ring)

@@ -17,6 +17,7 @@ from sim.organization_params import COHORTS
 
 if TYPE_CHECKING:
     from sim.model import ReverseMentoringModel
+    from sim.neighbours import Counts
 
 
 @dataclass(frozen=True)
@@ -235,18 +236,13 @@ def _share_by(group: np.ndarray, groups: int, mask: np.ndarray, adopted: np.ndar
     """Adopted share per group (rows) and technology (columns) among ``mask``."""
     g = group[mask]
     counts = np.bincount(g, minlength=groups).astype(np.float64)
-    sums = np.stack(
-        [
-            np.bincount(g, weights=adopted[mask, t], minlength=groups)
-            for t in range(adopted.shape[1])
-        ],
-        axis=1,
-    )
+    adopters = adopted[mask].T  # T x M
+    sums = np.stack([np.bincount(g[a], minlength=groups) for a in adopters], axis=1)
     return sums / np.maximum(counts, 1.0)[:, None]
 
 
 class TieIndex:
-    """Each informal tie once (upper triangle), for tie-based outcomes."""
+    """Each informal tie once (upper triangle), for innovation's interactions."""
 
     def __init__(self, network) -> None:
         coo = network.tocoo()
@@ -254,20 +250,34 @@ class TieIndex:
         self.a = coo.row[upper]
         self.b = coo.col[upper]
 
-    def counts(
-        self, alive: np.ndarray, cohort: np.ndarray, group: np.ndarray, extra=None
-    ) -> tuple[int, int, int]:
-        """(ties, cross-generation ties, cross-group ties) between current employees.
 
-        ``extra`` adds ties given as (slots a, slots b), such as persisting mentoring ties.
-        """
-        a, b = self.a, self.b
-        if extra is not None:
-            a, b = np.concatenate([a, extra[0]]), np.concatenate([b, extra[1]])
+def tie_counts(
+    counts: Counts, alive: np.ndarray, cohort: np.ndarray, group: np.ndarray, extra=None
+) -> tuple[int, int, int]:
+    """(ties, cross-generation ties, cross-group ties) between current employees.
+
+    Informal ties are counted from each employee's neighbour counts (every tie twice: once
+    from each end); ``extra`` adds ties given as (slots a, slots b), such as persisting
+    mentoring ties, with -1 for a person who left.
+    """
+    rows = np.flatnonzero(alive)
+    total = counts.alive[rows].sum(dtype=np.float64)
+    same_cohort = counts.cohort[rows, cohort[rows]].sum(dtype=np.float64)
+    in_group = counts.underrepresented[rows]
+    same_group = np.where(group[rows], in_group, counts.alive[rows] - in_group).sum(
+        dtype=np.float64
+    )
+    n, gen, grp = int(total) // 2, int(total - same_cohort) // 2, int(total - same_group) // 2
+    if extra is not None:
+        a, b = extra
         live = (a >= 0) & (b >= 0)
-        live[live] = alive[a[live]] & alive[b[live]]
         a, b = a[live], b[live]
-        return a.size, int((cohort[a] != cohort[b]).sum()), int((group[a] != group[b]).sum())
+        live = alive[a] & alive[b]
+        a, b = a[live], b[live]
+        n += a.size
+        gen += int((cohort[a] != cohort[b]).sum())
+        grp += int((group[a] != group[b]).sum())
+    return n, gen, grp
 
 
 def measure(model: ReverseMentoringModel) -> dict[str, float]:
@@ -292,7 +302,9 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
     for lv, share in enumerate(by_level):
         for t, name in enumerate(techs):
             out[f"adoption_level{lv}[{name}]"] = float(share[t])
-    digital = st.digital_skill()
+    groups = [st.digital, st.experience] if st.experience.size else [st.digital]
+    means = st.skill_means(groups)
+    digital = means[:, 0]
     dj = float(digital[juniors].mean()) if juniors.any() else 0.0
     ds = float(digital[seniors].mean()) if seniors.any() else 0.0
     out["digital_skill_juniors"], out["digital_skill_seniors"], out["digital_skill_gap"] = (
@@ -300,15 +312,14 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
         ds,
         dj - ds,
     )
-    experience = (
-        st.skills[:, st.experience].mean(axis=1) if st.experience.size else np.zeros(st.size)
-    )
+    experience = means[:, 1] if st.experience.size else np.zeros(st.size)
     out["experience_skill_juniors"] = float(experience[juniors].mean()) if juniors.any() else 0.0
     extra = None
     if model.program is not None:
         ties = model.program.ties
         extra = (model.program.slots(ties.a[ties.alive]), model.program.slots(ties.b[ties.alive]))
-    n_ties, n_gen, n_group = model.ties.counts(alive, st.cohort, st.underrepresented, extra)
+    counts = model.neighbours.update(st)
+    n_ties, n_gen, n_group = tie_counts(counts, alive, st.cohort, st.underrepresented, extra)
     out["cross_generation_tie_count"] = float(n_gen)
     out["cross_group_tie_count"] = float(n_group)
     cross_gen = n_gen / n_ties if n_ties else 0.0

@@ -59,5 +59,7 @@ class People:
 
     def retention(self, mask: np.ndarray) -> float:
         """Share of the persons in ``mask`` (over ids 0..len(mask)-1) still employed; 0 if none."""
-        count = int(mask.sum())
-        return float((self.slot_of[: mask.size][mask] >= 0).sum() / count) if count else 0.0
+        count = np.count_nonzero(mask)
+        if not count:
+            return 0.0
+        return float(np.count_nonzero(mask & (self.slot_of[: mask.size] >= 0)) / count)

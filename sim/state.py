@@ -7,6 +7,7 @@ arrays directly. A departure frees a slot (``alive`` turns False); a hire reuses
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -101,10 +102,39 @@ class State:
     )
     """Arrays that travel with a person when promoted into another slot."""
 
+    @cached_property
+    def by_depth(self) -> list[np.ndarray]:
+        """Slots at each depth of the reporting tree, top first (positions never move)."""
+        order = np.argsort(self.depth, kind="stable")
+        starts = np.searchsorted(self.depth[order], np.arange(int(self.depth.max()) + 2))
+        return [order[starts[d] : starts[d + 1]] for d in range(starts.size - 1)]
+
+    @cached_property
+    def _reports_index(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(self.manager, kind="stable")
+        starts = np.searchsorted(self.manager[order], np.arange(-1, self.size + 1))
+        return order, starts
+
+    def reports(self, slot: int) -> np.ndarray:
+        """The positions that report directly to ``slot``, filled or vacant, in slot order."""
+        order, starts = self._reports_index
+        return order[starts[slot + 1] : starts[slot + 2]]
+
     def digital_skill(self) -> np.ndarray:
         """Mean digital skill per slot."""
-        return self.skills[:, self.digital].mean(axis=1)
+        return self.skill_means([self.digital])[:, 0]
 
     def tech_skill(self, tech: int) -> np.ndarray:
         """Mean of the skills that drive technology ``tech``, per slot."""
-        return self.skills[:, self.tech_skills[tech]].mean(axis=1)
+        return self.skill_means([self.tech_skills[tech]])[:, 0]
+
+    def skill_means(self, groups) -> np.ndarray:
+        """N x G: each slot's mean skill over each group of skill columns.
+
+        One matrix product (a single pass over the skills) instead of a copy of the columns
+        per group; a group of one or two columns gives exactly their value or mean.
+        """
+        weights = np.zeros((self.skills.shape[1], len(groups)))
+        for g, columns in enumerate(groups):
+            weights[columns, g] = 1.0 / len(columns)
+        return self.skills @ weights

@@ -29,6 +29,7 @@ def test_agent_types_follow_the_seniority_rule(small):
     assert len(model.agents) == model.state.size
     for agent in model.agents:
         assert isinstance(agent, SeniorEmployee) == bool(model.state.senior[agent.slot])
-    ceo = model.agent_at(0)
-    assert ceo.manager is None and model.agent_at(1).manager is ceo
+    ceo = model.agent_at(int(np.flatnonzero(model.state.manager < 0)[0]))
+    report = int(np.flatnonzero(model.state.manager == ceo.slot)[0])
+    assert ceo.manager is None and model.agent_at(report).manager is ceo
     assert ceo.cohort in {"gen_z", "millennial", "gen_x", "boomer"} and ceo.department

@@ -19,17 +19,32 @@ def test_reporting_tree_has_the_asked_levels_and_spans(size, levels, span):
     assert st.size == size
     assert int(st.depth.max()) + 1 == levels, "every level is populated"
     roots = np.flatnonzero(st.manager < 0)
+    ceo = int(roots[0])
     if levels > 1:
-        assert roots.tolist() == [0], "one CEO, and only the CEO has no manager"
-        graph = nx.DiGraph(list(zip(st.manager[1:].tolist(), range(1, size), strict=True)))
+        assert roots.size == 1 and st.depth[ceo] == 0, "one CEO, and only the CEO has no manager"
+        below = np.flatnonzero(st.manager >= 0)
+        graph = nx.DiGraph(list(zip(st.manager[below].tolist(), below.tolist(), strict=True)))
         assert nx.is_arborescence(graph), "the reporting lines form a tree rooted at the CEO"
-        reports = np.bincount(st.manager[st.manager >= 0], minlength=size)
+        reports = np.bincount(st.manager[below], minlength=size)
         assert reports.max() <= span, (
             f"a manager has {reports.max()} reports, above the span {span}"
         )
-        assert (st.depth[1:] == st.depth[st.manager[1:]] + 1).all(), "a manager sits one level up"
+        assert (st.depth[below] == st.depth[st.manager[below]] + 1).all(), (
+            "a manager sits one level up"
+        )
+        for slot in (ceo, int(st.manager[below[0]])):  # the tree's report lists agree
+            assert sorted(st.reports(slot).tolist()) == np.flatnonzero(st.manager == slot).tolist()
+        assert [int(st.depth[b].max()) for b in st.by_depth] == list(range(levels))
+        assert sum(b.size for b in st.by_depth) == size
+        # ancestors point at the managers up the chain
+        deepest = int(st.by_depth[-1][0])
+        chain, slot = [], deepest
+        while slot >= 0:
+            chain.append(slot)
+            slot = int(st.manager[slot])
+        assert st.ancestors[deepest, :levels].tolist() == chain[::-1]
     assert (st.level == levels - 1 - st.depth).all()
-    assert st.subtree_size[0] == size
+    assert st.subtree_size[ceo] == size
 
 
 def test_level_sizes_add_up_and_taper():

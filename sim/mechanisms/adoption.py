@@ -72,15 +72,15 @@ def hazard(
     skill: np.ndarray,
     neighbour_share: np.ndarray,
     manager_adopted: np.ndarray,
-    exposure: np.ndarray,
+    exposure: np.ndarray | None,
 ) -> np.ndarray:
     """Annual adoption hazard for one employee or all of them (see the module docstring)."""
     capability = 1.0 + params.skill_effect * (2.0 * skill - 1.0)
-    return (
-        capability * (params.innovation + params.imitation * neighbour_share)
-        + params.manager_push * manager_adopted
-        + params.mentoring * exposure
-    )
+    h = capability * (params.innovation + params.imitation * neighbour_share)
+    h += params.manager_push * manager_adopted
+    if exposure is not None:
+        h += params.mentoring * exposure
+    return h
 
 
 def chain_push(state, adopted: np.ndarray, decay: float) -> np.ndarray:
@@ -89,13 +89,10 @@ def chain_push(state, adopted: np.ndarray, decay: float) -> np.ndarray:
     The direct manager's adoption counts 1, the skip-level manager's ``decay``, the next
     ``decay**2`` and so on up to the CEO, so a leader's adoption flows down the whole subtree
     they lead (weaker with each level). Computed level by level from the top:
-    ``push[i] = adopted[manager] + decay * push[manager]`` (slots are ordered by depth).
+    ``push[i] = adopted[manager] + decay * push[manager]``.
     """
     push = np.zeros(adopted.shape)
-    depth = state.depth
-    starts = np.searchsorted(depth, np.arange(int(depth.max()) + 2))
-    for d in range(1, starts.size - 1):
-        block = slice(starts[d], starts[d + 1])
+    for block in state.by_depth[1:]:
         boss = state.manager[block]
         push[block] = adopted[boss] + decay * push[boss]
     return push
@@ -112,6 +109,55 @@ def chain_push_one(state, adopted: np.ndarray, decay: float, slot: int) -> np.nd
     return push
 
 
+def chain_push_at(state, decay: float, rows: np.ndarray, techs: np.ndarray) -> np.ndarray:
+    """:func:`chain_push` of the current adopters at chosen (employee, technology) entries.
+
+    What a manager passes down, ``adopted[m] + decay * push[m]``, is computed once per
+    manager (everyone above the bottom level) with the same recurrence as :func:`chain_push`,
+    so the values are the same to the last bit; each entry then reads its manager's.
+    """
+    passed = np.empty(state.adopted.shape)  # filled for everyone above the bottom level
+    for d, block in enumerate(state.by_depth[:-1]):
+        above = passed[state.manager[block]] if d else 0.0
+        adopted = state.adopted[block] & state.alive[block, None]
+        passed[block] = adopted + decay * above
+    boss = state.manager[rows]
+    return np.where(boss >= 0, passed[np.maximum(boss, 0), techs], 0.0)
+
+
+def skill_at(state, rows: np.ndarray, techs: np.ndarray) -> np.ndarray:
+    """The mean of the skills that drive technology ``techs[i]``, for employee ``rows[i]``.
+
+    Summed column by column in order and divided by their number, as ``mean`` does.
+    """
+    flat = state.skills.ravel()
+    base = rows * state.skills.shape[1]
+    skill = np.empty(rows.size)
+    for t, columns in enumerate(state.tech_skills):
+        at = np.flatnonzero(techs == t)
+        total = flat[base[at] + columns[0]]
+        for c in columns[1:]:
+            total = total + flat[base[at] + c]
+        skill[at] = total / len(columns)
+    return skill
+
+
+def upper_probability(params: AdoptionParams, state, exposure: np.ndarray | None) -> float:
+    """A bound on anyone's chance of adopting this week.
+
+    The chance at the largest possible hazard: full skill, every neighbour and every manager up
+    the chain adopted, and the largest mentoring exposure of the week.
+    """
+    managers = int(state.depth.max())  # the longest chain of managers
+    chain = sum(params.chain_decay**k for k in range(managers))
+    top = (1.0 + params.skill_effect) * (params.innovation + params.imitation)
+    top += params.manager_push * chain
+    if exposure is not None and exposure.size:
+        top += params.mentoring * float(exposure.max())
+    # slack for rounding: the bound only decides whose exact chance is computed
+    return float(weekly_probability(top)) * (1.0 + 1e-9) + 1e-12
+
+
 def apply(
     state,
     params: AdoptionParams,
@@ -119,26 +165,45 @@ def apply(
     introduced: np.ndarray,
     rng: np.random.Generator,
     exposure: np.ndarray | None = None,
+    counts: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> int:
     """Run one week of adoption for every technology; return the number of new adoptions.
 
     One uniform draw per employee and technology every week, whatever happens, so the draws
-    of this stream line up across arms (common random numbers).
+    of this stream line up across arms (common random numbers). A draw can only lead to
+    adoption when it lies below :func:`upper_probability`, so the exact chance is computed for
+    those entries alone: the same adoptions as computing it for everyone, at a fraction of the
+    cost. ``counts`` are each slot's numbers of current neighbours and of current neighbours
+    who adopted each technology (float32), when already known
+    (:class:`sim.neighbours.NeighbourCounts`).
     """
     n, n_tech = state.adopted.shape
     draws = rng.random((n, n_tech))
-    adopted = state.adopted.astype(np.float64)
     alive = state.alive
+    maybe = draws < upper_probability(params, state, exposure)
+    maybe &= ~state.adopted
+    rows, techs = np.divmod(np.flatnonzero(maybe), n_tech)
+    keep = alive[rows] & (introduced[techs] <= week)
+    rows, techs = rows[keep], techs[keep]
+    if rows.size == 0:
+        return 0
     if params.mixing == "well_mixed":
-        share = np.broadcast_to(adopted[alive].mean(axis=0), (n, n_tech))
+        share = state.adopted[alive].astype(np.float64).mean(axis=0)[techs]
+    elif counts is not None:
+        count, adopters = counts
+        have = count[rows]
+        share = adopters[rows, techs] / np.maximum(have, 1)
+        # no current neighbours: the own value, which is 0 (only non-adopters are here)
+        share = np.where(have > 0, share, 0).astype(np.float64)
     else:
-        share = neighbour_mean(state.network, alive, adopted)
-    manager_adopted = chain_push(state, adopted * alive[:, None], params.chain_decay)
-    if exposure is None:
-        exposure = np.zeros((n, n_tech))
-    skill = np.stack([state.tech_skill(t) for t in range(n_tech)], axis=1)
-    prob = weekly_probability(hazard(params, skill, share, manager_adopted, exposure))
-    new = (draws < prob) & ~state.adopted & alive[:, None] & (introduced[None, :] <= week)
-    state.adopted |= new
-    state.adopted_week[new] = week
-    return int(new.sum())
+        adopted = state.adopted.astype(np.float64)
+        share = neighbour_mean(state.network, alive, adopted)[rows, techs]
+    push = chain_push_at(state, params.chain_decay, rows, techs)
+    skill = skill_at(state, rows, techs)
+    ex = exposure[rows, techs] if exposure is not None else None
+    prob = weekly_probability(hazard(params, skill, share, push, ex))
+    new = draws[rows, techs] < prob
+    rows, techs = rows[new], techs[new]
+    state.adopted[rows, techs] = True
+    state.adopted_week[rows, techs] = week
+    return int(rows.size)

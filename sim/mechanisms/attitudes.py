@@ -66,10 +66,17 @@ def after_meetings(
 
 
 def peer_target(
-    network, alive: np.ndarray, senior: np.ndarray, resistance: np.ndarray
+    network,
+    alive: np.ndarray,
+    senior: np.ndarray,
+    resistance: np.ndarray,
+    count: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Mean resistance of each employee's senior neighbours (own value where none)."""
-    return neighbour_mean(network, alive & senior, resistance)
+    """Mean resistance of each employee's senior neighbours (own value where none).
+
+    ``count`` is each slot's number of current senior neighbours, when already known.
+    """
+    return neighbour_mean(network, alive & senior, resistance, count)
 
 
 def senior_resistance(resistance, peer_mean, params: AttitudeParams, sponsorship: float):
@@ -83,14 +90,19 @@ def senior_resistance(resistance, peer_mean, params: AttitudeParams, sponsorship
     return np.clip(new, 0.0, 1.0)
 
 
-def apply_background(state, params: AttitudeParams, sponsorship: float) -> None:
-    """Peer influence among seniors and, while a program runs, sponsorship (every senior)."""
+def apply_background(
+    state, params: AttitudeParams, sponsorship: float, senior_count: np.ndarray | None = None
+) -> None:
+    """Peer influence among seniors and, while a program runs, sponsorship (every senior).
+
+    ``senior_count`` is each slot's number of current senior neighbours, when already known.
+    """
     if params.peer_influence == 0 and sponsorship == 0:
         return
     res = state.attitudes[:, 0]
     seniors = state.alive & state.senior
     target = (
-        peer_target(state.network, state.alive, state.senior, res)
+        peer_target(state.network, state.alive, state.senior, res, senior_count)
         if params.peer_influence > 0
         else res
     )

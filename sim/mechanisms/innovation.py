@@ -73,6 +73,28 @@ def implementation_probability(
     return params.implementation_rate * (level + 1) / levels * openness
 
 
+def bernoulli_indices(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``n`` independent trials of chance ``p`` that succeed, in increasing order.
+
+    Drawn as geometric gaps between successes (about ``n * p`` draws instead of ``n``
+    uniforms); how many numbers are drawn depends only on ``n``, ``p`` and the stream, never on
+    the state, so arms sharing a stream stay in step.
+    """
+    if n == 0 or p <= 0.0:
+        return np.empty(0, dtype=np.int64)
+    if p >= 1.0:
+        return np.arange(n, dtype=np.int64)
+    mean = n * p
+    block = int(mean + 6.0 * np.sqrt(mean) + 16)
+    last = np.cumsum(rng.geometric(p, block)) - 1
+    parts = [last]
+    while last[-1] < n - 1:  # rare: the first block fell short of the end
+        last = last[-1] + np.cumsum(rng.geometric(p, block))
+        parts.append(last)
+    idx = np.concatenate(parts) if len(parts) > 1 else last
+    return idx[: np.searchsorted(idx, n)]
+
+
 def tie_ideas(
     state,
     ties_a: np.ndarray,
@@ -83,10 +105,10 @@ def tie_ideas(
 ) -> tuple[int, int]:
     """Ideas and implemented ideas from this week's informal interactions.
 
-    One uniform per tie decides whether it interacts, then two per interacting tie, the same
-    way in every arm (common random numbers); ties with a vacant end are dropped after.
+    Which ties interact is drawn the same way in every arm (common random numbers), then two
+    uniforms per interacting tie; ties with a vacant end are dropped after.
     """
-    pick = np.flatnonzero(rng.random(ties_a.size) < params.interaction_rate)
+    pick = bernoulli_indices(ties_a.size, params.interaction_rate, rng)
     u = rng.random((pick.size, 2))
     a, b = ties_a[pick], ties_b[pick]
     live = state.alive[a] & state.alive[b]
@@ -95,6 +117,13 @@ def tie_ideas(
 
 
 def _ideas(state, a, b, weight, u, params, levels) -> tuple[int, int]:
+    # no interaction's idea chance exceeds the chance at full diversity and capability across
+    # departments: only draws below that bound can give an idea, so the exact chance is
+    # computed for those alone (the same ideas, without reading every pair's skills)
+    top = min(params.idea_rate * (1.0 + params.cross_department_bonus), 1.0)
+    bound = (1.0 - (1.0 - top) ** weight) * (1.0 + 1e-9) + 1e-12
+    maybe = np.flatnonzero(u[:, 0] < bound)
+    a, b, weight, u = a[maybe], b[maybe], weight[maybe], u[maybe]
     cross = (state.department[a] != state.department[b]).astype(float)
     p_one = idea_probability(state.skills[a], state.skills[b], cross, params)
     p = 1.0 - (1.0 - p_one) ** weight

@@ -28,20 +28,35 @@ class PeerLearningParams(Params):
     )
 
 
-def neighbour_mean(network: sp.csr_matrix, alive: np.ndarray, values: np.ndarray) -> np.ndarray:
+def neighbour_mean(
+    network: sp.csr_matrix,
+    alive: np.ndarray,
+    values: np.ndarray,
+    count: np.ndarray | None = None,
+) -> np.ndarray:
     """Mean of ``values`` over each row's current (alive) neighbours; own value where none.
 
     The sums run in float32 (the network is 0/1 and the values lie in [0, 1], so seven
     significant digits are plenty for a mean over a few dozen neighbours) and halve the memory
     traffic of the sparse product, the largest cost of a step; the result is float64.
+
+    Args:
+        network: Symmetric 0/1 adjacency (CSR, float32).
+        alive: Which slots count as neighbours.
+        values: One value per slot (N) or several (N x K).
+        count: ``network @ alive`` in float32 when already known
+            (:class:`sim.neighbours.NeighbourCounts`); computed here otherwise.
     """
     values = np.asarray(values, dtype=np.float64)
     weights = alive.astype(np.float32)
-    masked = values.astype(np.float32) * (weights[:, None] if values.ndim == 2 else weights)
+    masked = values.astype(np.float32)
+    masked *= weights[:, None] if values.ndim == 2 else weights
     total = network @ masked
-    count = network @ weights
+    if count is None:
+        count = network @ weights
     count_b = count[:, None] if values.ndim == 2 else count
-    return np.where(count_b > 0, total / np.maximum(count_b, 1), values)
+    total /= np.maximum(count_b, 1)
+    return np.where(count_b > 0, total, values)
 
 
 def neighbour_mean_one(network: sp.csr_matrix, alive: np.ndarray, values: np.ndarray, slot: int):
@@ -57,15 +72,24 @@ def learning_delta(
     """Skill change toward ``target`` where it is higher (one employee or all of them)."""
     openness = np.asarray(openness)
     scale = rate * (openness[..., None] if skills.ndim > openness.ndim else openness)
-    return scale * np.maximum(target - skills, 0.0)
+    gap = np.subtract(target, skills)
+    if not isinstance(gap, np.ndarray):  # one skill of one employee
+        return scale * max(gap, 0.0)
+    np.maximum(gap, 0.0, out=gap)  # in place: this runs on N x K arrays every week
+    gap *= scale
+    return gap
 
 
-def apply(state, params: PeerLearningParams) -> np.ndarray:
-    """Apply one week of peer learning to every employee; return the skill change."""
+def apply(state, params: PeerLearningParams, count: np.ndarray | None = None) -> np.ndarray:
+    """Apply one week of peer learning to every employee; return the skill change.
+
+    ``count`` is each slot's number of current neighbours, when already known.
+    """
     if params.rate == 0.0:
         return np.zeros_like(state.skills)
-    target = neighbour_mean(state.network, state.alive, state.skills)
-    delta = learning_delta(state.skills, target, state.attitudes[:, 1], params.rate)
-    delta[~state.alive] = 0.0
+    target = neighbour_mean(state.network, state.alive, state.skills, count)
+    # vacant slots learn nothing: their openness counts as zero
+    openness = np.where(state.alive, state.attitudes[:, 1], 0.0)
+    delta = learning_delta(state.skills, target, openness, params.rate)
     state.skills += delta
     return delta

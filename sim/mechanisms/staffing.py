@@ -34,10 +34,11 @@ class StaffingParams(Params):
 
 
 def ready_vacancies(state, week: int, delay: int) -> np.ndarray:
-    """Vacant slots whose hiring delay has passed, in slot order (top of the tree first)."""
-    return np.flatnonzero(
+    """Vacant slots whose hiring delay has passed, top of the tree first (then in slot order)."""
+    ready = np.flatnonzero(
         ~state.alive & (state.vacant_since >= 0) & (week - state.vacant_since >= delay)
     )
+    return ready[np.argsort(state.depth[ready], kind="stable")]
 
 
 def promotion_candidate(state, slot: int, leadership: np.ndarray, noise: np.ndarray) -> int:
@@ -50,11 +51,7 @@ def promotion_candidate(state, slot: int, leadership: np.ndarray, noise: np.ndar
 
 
 def _reports(state, slot: int) -> np.ndarray:
-    # positions never move and slots are ordered so that ``manager`` is non-decreasing:
-    # a manager's direct reports are one contiguous run of slots
-    lo = int(np.searchsorted(state.manager, slot, side="left"))
-    hi = int(np.searchsorted(state.manager, slot, side="right"))
-    mine = np.arange(lo, hi)
+    mine = state.reports(slot)
     return mine[state.alive[mine]]
 
 
