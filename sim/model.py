@@ -185,7 +185,7 @@ class ReverseMentoringModel(mesa.Model):
             self._by_agents("step_peer_learning")
         else:
             delta = peer_learning.apply(st, dyn.peer_learning, self.counts.alive)
-            self.gain += np.abs(delta) @ self._per_skill
+            self.gain += delta @ self._per_skill.astype(delta.dtype)  # never negative
         # 7. digital adoption: innovation, imitation, top-down push, mentoring exposure
         self.exposure = prog.exposure() if prog is not None else None
         if agents:

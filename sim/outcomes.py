@@ -234,11 +234,16 @@ def _share(mask_rows: np.ndarray, adopted: np.ndarray) -> np.ndarray:
 
 def _share_by(group: np.ndarray, groups: int, mask: np.ndarray, adopted: np.ndarray) -> np.ndarray:
     """Adopted share per group (rows) and technology (columns) among ``mask``."""
-    g = group[mask]
-    counts = np.bincount(g, minlength=groups).astype(np.float64)
-    adopters = adopted[mask].T  # T x M
-    sums = np.stack([np.bincount(g[a], minlength=groups) for a in adopters], axis=1)
-    return sums / np.maximum(counts, 1.0)[:, None]
+    n_tech = adopted.shape[1]
+    # one count over (group, which technologies adopted) cells, as a bit pattern per person
+    code = group[mask].astype(np.intp) << n_tech
+    adopters = adopted[mask]
+    for t in range(n_tech):
+        code |= adopters[:, t].astype(np.intp) << t
+    cells = np.bincount(code, minlength=groups << n_tech).reshape(groups, 1 << n_tech)
+    pattern = np.arange(1 << n_tech)
+    sums = np.stack([cells[:, (pattern >> t) & 1 == 1].sum(axis=1) for t in range(n_tech)], 1)
+    return sums / np.maximum(cells.sum(axis=1), 1.0)[:, None]
 
 
 class TieIndex:

@@ -113,7 +113,7 @@ def tie_ideas(
     a, b = ties_a[pick], ties_b[pick]
     live = state.alive[a] & state.alive[b]
     a, b, u = a[live], b[live], u[live]
-    return _ideas(state, a, b, np.ones(a.size), u, params, levels)
+    return _ideas(state, a, b, 1.0, u, params, levels)
 
 
 def _ideas(state, a, b, weight, u, params, levels) -> tuple[int, int]:
@@ -123,7 +123,9 @@ def _ideas(state, a, b, weight, u, params, levels) -> tuple[int, int]:
     top = min(params.idea_rate * (1.0 + params.cross_department_bonus), 1.0)
     bound = (1.0 - (1.0 - top) ** weight) * (1.0 + 1e-9) + 1e-12
     maybe = np.flatnonzero(u[:, 0] < bound)
-    a, b, weight, u = a[maybe], b[maybe], weight[maybe], u[maybe]
+    a, b, u = a[maybe], b[maybe], u[maybe]
+    if np.ndim(weight):
+        weight = weight[maybe]
     cross = (state.department[a] != state.department[b]).astype(float)
     p_one = idea_probability(state.skills[a], state.skills[b], cross, params)
     p = 1.0 - (1.0 - p_one) ** weight

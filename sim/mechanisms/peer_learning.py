@@ -81,15 +81,26 @@ def learning_delta(
 
 
 def apply(state, params: PeerLearningParams, count: np.ndarray | None = None) -> np.ndarray:
-    """Apply one week of peer learning to every employee; return the skill change.
+    """Apply one week of peer learning to every employee; return the skill change (>= 0).
 
-    ``count`` is each slot's number of current neighbours, when already known.
+    ``count`` is each slot's number of current neighbours, when already known. The week's
+    change is worked out in float32, like the neighbours' means it starts from (a change of
+    ``rate`` times a gap in [0, 1] needs no more digits), which halves the memory it moves;
+    the skills themselves stay float64.
     """
     if params.rate == 0.0:
         return np.zeros_like(state.skills)
-    target = neighbour_mean(state.network, state.alive, state.skills, count)
+    alive = state.alive
+    # current employees' skills in float32; vacant slots count as 0 and never as neighbours
+    own = state.skills.astype(np.float32)
+    own[~alive] = 0.0
+    target = state.network @ own
+    if count is None:
+        count = state.network @ alive.astype(np.float32)
+    # the mean over current neighbours; with none it is 0 and so never above one's own skill
+    target /= np.maximum(count, 1)[:, None]
     # vacant slots learn nothing: their openness counts as zero
-    openness = np.where(state.alive, state.attitudes[:, 1], 0.0)
-    delta = learning_delta(state.skills, target, openness, params.rate)
+    openness = np.where(alive, state.attitudes[:, 1], 0.0).astype(np.float32)
+    delta = learning_delta(own, target, openness, np.float32(params.rate))
     state.skills += delta
     return delta
