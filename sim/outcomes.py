@@ -225,25 +225,35 @@ def columns(technologies: list[str], levels: int, weekly: bool = True) -> list[s
     ]
 
 
-def _share(mask_rows: np.ndarray, adopted: np.ndarray) -> np.ndarray:
-    count = mask_rows.sum()
-    if count == 0:
-        return np.zeros(adopted.shape[1])
-    return (mask_rows.astype(np.float64) @ adopted) / count
+def _adopters_by(
+    group: np.ndarray, groups: int, mask: np.ndarray, adopted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adopters per group (rows) and technology (columns) among ``mask``, and group sizes.
+
+    Up to eight technologies, one count over (group, which technologies adopted) cells, with
+    each person's adoptions as the bits of one number; one count per technology above.
+    """
+    n_tech = adopted.shape[1]
+    outside = groups  # a group for everyone not in ``mask``
+    if n_tech > 8:
+        g = np.where(mask, group, outside)
+        size = np.bincount(g, minlength=groups + 1)[:groups]
+        sums = [np.bincount(g, weights=adopted[:, t], minlength=groups + 1) for t in range(n_tech)]
+        return np.stack(sums, axis=1)[:groups], size
+    code = np.where(mask, group, outside).astype(np.intp) << n_tech
+    for t in range(n_tech):
+        code |= adopted[:, t].view(np.uint8) << t
+    cells = np.bincount(code, minlength=(groups + 1) << n_tech)
+    cells = cells[: groups << n_tech].reshape(groups, 1 << n_tech)
+    pattern = np.arange(1 << n_tech)
+    sums = np.stack([cells[:, (pattern >> t) & 1 == 1].sum(axis=1) for t in range(n_tech)], 1)
+    return sums, cells.sum(axis=1)
 
 
 def _share_by(group: np.ndarray, groups: int, mask: np.ndarray, adopted: np.ndarray) -> np.ndarray:
-    """Adopted share per group (rows) and technology (columns) among ``mask``."""
-    n_tech = adopted.shape[1]
-    # one count over (group, which technologies adopted) cells, as a bit pattern per person
-    code = group[mask].astype(np.intp) << n_tech
-    adopters = adopted[mask]
-    for t in range(n_tech):
-        code |= adopters[:, t].astype(np.intp) << t
-    cells = np.bincount(code, minlength=groups << n_tech).reshape(groups, 1 << n_tech)
-    pattern = np.arange(1 << n_tech)
-    sums = np.stack([cells[:, (pattern >> t) & 1 == 1].sum(axis=1) for t in range(n_tech)], 1)
-    return sums / np.maximum(cells.sum(axis=1), 1.0)[:, None]
+    """Adopted share per group (rows) and technology (columns) among ``mask`` (0 if empty)."""
+    sums, size = _adopters_by(group, groups, mask, adopted)
+    return sums / np.maximum(size, 1.0)[:, None]
 
 
 class TieIndex:
@@ -293,10 +303,11 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
     introduced = model.introduced_weeks < model.week  # available during at least one step
     techs = model.technology_names
     out: dict[str, float] = {"headcount": float(alive.sum())}
+    by_seniority, size = _adopters_by(st.senior.view(np.int8), 2, alive, st.adopted)
     shares = {
-        "": _share(alive, st.adopted),
-        "_seniors": _share(seniors, st.adopted),
-        "_juniors": _share(juniors, st.adopted),
+        "": by_seniority.sum(axis=0) / max(size.sum(), 1),
+        "_seniors": by_seniority[1] / max(size[1], 1),
+        "_juniors": by_seniority[0] / max(size[0], 1),
     }
     for suffix, share in shares.items():
         out[f"adoption{suffix}"] = float(share[introduced].mean()) if introduced.any() else 0.0

@@ -195,3 +195,33 @@ def test_neighbour_counts_work_on_a_network_without_ties():
     st.network = sp.csr_matrix((20, 20), dtype=np.float32)
     c = NeighbourCounts(st.network).update(st)
     assert not c.alive.any() and not c.adopted.any()
+
+
+@pytest.mark.parametrize("n_tech", [3, 8, 11])
+def test_adopters_by_group_count_every_adopter_once(n_tech):
+    from sim.outcomes import _adopters_by
+
+    rng = np.random.default_rng(10)
+    group = rng.integers(0, 5, 3000).astype(np.int16)
+    mask = rng.random(3000) < 0.8
+    adopted = rng.random((3000, n_tech)) < 0.3
+    sums, size = _adopters_by(group, 5, mask, adopted)
+    for g in range(5):
+        inside = mask & (group == g)
+        assert size[g] == inside.sum()
+        assert np.array_equal(sums[g], adopted[inside].sum(axis=0))
+
+
+def test_leavers_below_the_bound_are_the_leavers_of_the_plain_rule(state):
+    from sim.mechanisms import retention
+
+    params = retention.RetentionParams(engagement_effect=6.0)
+    state.age[:] = np.random.default_rng(11).uniform(20, 70, state.size)
+    reference = np.array([0.7, 0.6, 0.5, 0.6])
+    draws = np.random.default_rng(12).random(state.size) ** 6  # many small draws
+    quits, retires = retention.leavers(state, params, 65.0, reference, draws)
+    p = retention.quit_probability(state.cohort, state.engagement, reference, params)
+    retire = state.alive & (state.age >= 65.0)
+    assert np.array_equal(quits, np.flatnonzero(state.alive & ~retire & (draws < p)))
+    assert np.array_equal(retires, np.flatnonzero(retire))
+    assert quits.size > 20

@@ -140,12 +140,25 @@ def leavers(
     cohort_mean_engagement: np.ndarray,
     draws: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Slots that quit and slots that retire this week (from one uniform per slot)."""
-    p = quit_probability(state.cohort, state.engagement, cohort_mean_engagement, params)
+    """Slots that quit and slots that retire this week (from one uniform per slot).
+
+    A draw can only mean quitting below the chance at the lowest engagement (0), so the exact
+    chance is worked out for those draws alone: the same leavers, for a fraction of the cost.
+    """
     retire = (
         state.alive & (state.age >= retirement_age)
         if params.retirement
         else np.zeros(state.size, bool)
     )
-    quit_ = state.alive & ~retire & (draws < p)
-    return np.flatnonzero(quit_), np.flatnonzero(retire)
+    lowest = quit_probability(
+        np.arange(cohort_mean_engagement.size),
+        np.zeros(cohort_mean_engagement.size),
+        cohort_mean_engagement,
+        params,
+    )
+    maybe = np.flatnonzero(draws < lowest.max() * (1.0 + 1e-9) + 1e-12)
+    maybe = maybe[state.alive[maybe] & ~retire[maybe]]
+    p = quit_probability(
+        state.cohort[maybe], state.engagement[maybe], cohort_mean_engagement, params
+    )
+    return maybe[draws[maybe] < p], np.flatnonzero(retire)
