@@ -300,8 +300,9 @@ def main(argv: list[str] | None = None) -> int:
             "vector_over_agent": ratio,
         },
         "scaling_exponent": scaling_exponent(models),
-        "executors": executors(plan["executor_reps"]),
+        # pairing before the executors: worker processes shutting down would slow it
         "pairing": pairing(plan["pairing"], args.out),
+        "executors": executors(plan["executor_reps"]),
     }
     results["targets"] = verdicts(
         models, ratio if ratio_size == 10_000 else None, results["scaling_exponent"]

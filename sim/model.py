@@ -98,6 +98,7 @@ class ReverseMentoringModel(mesa.Model):
         self.counts: Counts | None = None  # neighbour counts as of phase 5b (and outcomes)
         self.program = ProgramRun(self, self.arm.program) if self.arm.program is not None else None
         self._agents_by_slot: list[Employee | None] = [None] * self.state.size
+        self._stale_slots: set[int] = set()  # slots whose agent is redone on next access
         for slot in range(self.state.size):
             self._place_agent(slot)
         self.extra_phases: list[tuple[str, Callable[[ReverseMentoringModel], None]]] = []
@@ -133,8 +134,46 @@ class ReverseMentoringModel(mesa.Model):
             agent.remove()
             self._agents_by_slot[slot] = None
 
+    def _person_changed(self, slot: int) -> None:
+        """Someone left, joined or moved into ``slot``: its agent is redone on next access.
+
+        Agents are views, so nothing is lost by creating them when they are looked at: a week
+        with hundreds of leavers and hires then costs no Mesa bookkeeping unless agents are
+        used (the agent engine, ``model.agents``, ``agent_at``, a data collector).
+        """
+        self._stale_slots.add(slot)
+
+    def _sync_agents(self) -> None:
+        if not getattr(self, "_stale_slots", None):  # also while Mesa's __init__ runs
+            return
+        for slot in sorted(self._stale_slots):
+            if self.state.alive[slot]:
+                self._place_agent(slot)
+            else:
+                self._vacate_agent(slot)
+        self._stale_slots.clear()
+
+    @property
+    def agents(self) -> mesa.agentset.AgentSet:
+        """Every current employee's agent (Mesa's ``Model.agents``)."""
+        self._sync_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agentset.AgentSet]:
+        """Current employees' agents by class (Mesa's ``Model.agents_by_type``)."""
+        self._sync_agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """The agent classes in use (Mesa's ``Model.agent_types``)."""
+        self._sync_agents()
+        return super().agent_types
+
     def agent_at(self, slot: int) -> Employee:
         """Return the agent that views ``slot``."""
+        self._sync_agents()
         agent = self._agents_by_slot[slot]
         if agent is None:
             raise KeyError(f"slot {slot} holds no employee")
@@ -298,7 +337,7 @@ class ReverseMentoringModel(mesa.Model):
         if self.program is not None:
             self.program.end_for_departures(persons)
         for slot in slots.tolist():
-            self._vacate_agent(slot)
+            self._person_changed(slot)
 
     def _staff(self) -> None:
         st, dyn = self.state, self.config.dynamics.staffing
@@ -323,7 +362,7 @@ class ReverseMentoringModel(mesa.Model):
             self.people.cohort[first : first + slots.size] = st.cohort[slots]
             self.tally.hires += slots.size
             for slot in slots.tolist():
-                self._place_agent(slot)
+                self._person_changed(slot)
 
     def _leadership_column(self) -> np.ndarray:
         names = self.config.organization.skill_names
@@ -341,8 +380,8 @@ class ReverseMentoringModel(mesa.Model):
         self.people.slot_of[person] = dst
         self.tally.promotions += 1
         self.tally.promotions_of_mentors += int(self.people.mentor_ever[person])
-        self._vacate_agent(src)
-        self._place_agent(dst)
+        self._person_changed(src)
+        self._person_changed(dst)
 
     def add_phase(self, name: str, phase: Callable[[ReverseMentoringModel], None]) -> None:
         """Add a mechanism that runs every week after the built-in phases, before recording.

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from sim import JuniorEmployee, ReverseMentoringModel, SeniorEmployee
 
@@ -33,3 +34,28 @@ def test_agent_types_follow_the_seniority_rule(small):
     report = int(np.flatnonzero(model.state.manager == ceo.slot)[0])
     assert ceo.manager is None and model.agent_at(report).manager is ceo
     assert ceo.cohort in {"gen_z", "millennial", "gen_x", "boomer"} and ceo.department
+
+
+def test_agents_follow_leavers_hires_and_promotions(small):
+    model = ReverseMentoringModel({**small, "horizon_weeks": 40})
+    before = {a.slot: (a, int(model.state.person[a.slot])) for a in model.agents}
+    model.run()
+    st = model.state
+    assert model.tally.leavers + model.tally.retirements > 0 and model.tally.hires > 0
+    agents = list(model.agents)
+    assert sorted(a.slot for a in agents) == np.flatnonzero(st.alive).tolist(), (
+        "exactly one agent per current employee, none for vacant slots"
+    )
+    changed = 0
+    for agent in agents:
+        assert isinstance(agent, SeniorEmployee) == bool(st.senior[agent.slot])
+        old, person = before[agent.slot]
+        # the same person keeps their agent; a new person in the slot has a new one
+        assert (agent is old) == (person == st.person[agent.slot])
+        changed += agent is not old
+    assert changed > 0
+    vacant = np.flatnonzero(~st.alive)
+    if vacant.size:
+        with pytest.raises(KeyError):
+            model.agent_at(int(vacant[0]))
+    assert len(model.agents_by_type[SeniorEmployee]) == int((st.alive & st.senior).sum())

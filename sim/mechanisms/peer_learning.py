@@ -94,7 +94,7 @@ def apply(state, params: PeerLearningParams, count: np.ndarray | None = None) ->
     # current employees' skills in float32; vacant slots count as 0 and never as neighbours
     own = state.skills.astype(np.float32)
     own[~alive] = 0.0
-    target = state.network @ own
+    target = state.neighbour_sum(own)
     if count is None:
         count = state.network @ alive.astype(np.float32)
     # the mean over current neighbours; with none it is 0 and so never above one's own skill
