@@ -51,6 +51,8 @@ class NeighbourCounts:
         self.full_share = full_share
         self._x: np.ndarray | None = None
         self._sums: np.ndarray | None = None
+        self._sources: tuple[np.ndarray, ...] | None = None  # the state arrays last counted
+        self._counts: Counts | None = None
 
     def sums(self, x: np.ndarray) -> np.ndarray:
         """``network @ x.T`` (N x C) for 0/1 rows ``x`` (C x N), updated from the last call's.
@@ -76,6 +78,13 @@ class NeighbourCounts:
     def update(self, state) -> Counts:
         """Counts for the state as it is now."""
         alive = state.alive
+        sources = (alive, state.senior, state.underrepresented, state.adopted, state.cohort)
+        seen = self._sources
+        if seen is not None and all(
+            np.array_equal(a, b) for a, b in zip(sources, seen, strict=True)
+        ):
+            return self._counts  # nothing that the counts depend on changed since last time
+        self._sources = tuple(np.array(a) for a in sources)
         n_tech = state.adopted.shape[1]
         x = np.empty((3 + n_tech + len(COHORTS), alive.shape[0]), dtype=bool)
         x[0] = alive
@@ -85,13 +94,14 @@ class NeighbourCounts:
         for c in range(len(COHORTS)):
             np.logical_and(alive, state.cohort == c, out=x[3 + n_tech + c])
         s = self.sums(x)
-        return Counts(
+        self._counts = Counts(
             alive=s[:, 0],
             seniors=s[:, 1],
             underrepresented=s[:, 2],
             adopted=s[:, 3 : 3 + n_tech],
             cohort=s[:, 3 + n_tech :],
         )
+        return self._counts
 
 
 __all__ = ["Counts", "NeighbourCounts"]

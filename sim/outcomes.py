@@ -275,12 +275,12 @@ def tie_counts(
     from each end); ``extra`` adds ties given as (slots a, slots b), such as persisting
     mentoring ties, with -1 for a person who left.
     """
-    rows = np.flatnonzero(alive)
-    total = counts.alive[rows].sum(dtype=np.float64)
-    same_cohort = counts.cohort[rows, cohort[rows]].sum(dtype=np.float64)
-    in_group = counts.underrepresented[rows]
-    same_group = np.where(group[rows], in_group, counts.alive[rows] - in_group).sum(
-        dtype=np.float64
+    total = np.add.reduce(counts.alive, where=alive, dtype=np.float64)
+    own_cohort = np.take_along_axis(counts.cohort, cohort[:, None].astype(np.intp), axis=1)
+    same_cohort = np.add.reduce(own_cohort[:, 0], where=alive, dtype=np.float64)
+    in_group = counts.underrepresented
+    same_group = np.add.reduce(
+        np.where(group, in_group, counts.alive - in_group), where=alive, dtype=np.float64
     )
     n, gen, grp = int(total) // 2, int(total - same_cohort) // 2, int(total - same_group) // 2
     if extra is not None:
