@@ -212,12 +212,11 @@ class ReverseMentoringModel(mesa.Model):
         self.sponsorship_now = (
             prog.program.sponsorship if prog is not None and prog.running else 0.0
         )
-        if not agents:
-            # who is a current, senior, adopting neighbour of whom: unchanged until phase 9
-            self.counts = self.neighbours.update(st)
         if agents:
             self._by_agents("step_attitudes")
         else:
+            # who is a current, senior, adopting neighbour of whom: unchanged until phase 9
+            self.counts = self.neighbours.update(st)
             attitudes.apply_background(st, dyn.attitudes, self.sponsorship_now, self.counts.seniors)
         # 6. informal exchange: weak peer learning along the social network (the background)
         if agents:

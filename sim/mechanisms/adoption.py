@@ -91,11 +91,22 @@ def chain_push(state, adopted: np.ndarray, decay: float) -> np.ndarray:
     they lead (weaker with each level). Computed level by level from the top:
     ``push[i] = adopted[manager] + decay * push[manager]``.
     """
-    push = np.zeros(adopted.shape)
-    for block in state.by_depth[1:]:
-        boss = state.manager[block]
-        push[block] = adopted[boss] + decay * push[boss]
-    return push
+    passed = _passed_down(state, adopted, decay)
+    boss = state.manager
+    return np.where(boss[:, None] >= 0, passed[np.maximum(boss, 0)], 0.0)
+
+
+def _passed_down(state, adopted: np.ndarray, decay: float) -> np.ndarray:
+    """What each manager passes down, ``adopted[m] + decay * push[m]``.
+
+    Computed level by level from the top, for everyone above the bottom level (the CEO's own
+    push is 0); the rows of the bottom level are left unset.
+    """
+    passed = np.empty(adopted.shape)
+    for d, block in enumerate(state.by_depth[:-1]):
+        above = passed[state.manager[block]] if d else 0.0
+        passed[block] = adopted[block] + decay * above
+    return passed
 
 
 def chain_push_one(state, adopted: np.ndarray, decay: float, slot: int) -> np.ndarray:
@@ -112,15 +123,10 @@ def chain_push_one(state, adopted: np.ndarray, decay: float, slot: int) -> np.nd
 def chain_push_at(state, decay: float, rows: np.ndarray, techs: np.ndarray) -> np.ndarray:
     """:func:`chain_push` of the current adopters at chosen (employee, technology) entries.
 
-    What a manager passes down, ``adopted[m] + decay * push[m]``, is computed once per
-    manager (everyone above the bottom level) with the same recurrence as :func:`chain_push`,
-    so the values are the same to the last bit; each entry then reads its manager's.
+    The same recurrence as :func:`chain_push`, so the values are the same to the last bit;
+    each entry reads what its manager passes down.
     """
-    passed = np.empty(state.adopted.shape)  # filled for everyone above the bottom level
-    for d, block in enumerate(state.by_depth[:-1]):
-        above = passed[state.manager[block]] if d else 0.0
-        adopted = state.adopted[block] & state.alive[block, None]
-        passed[block] = adopted + decay * above
+    passed = _passed_down(state, state.adopted & state.alive[:, None], decay)
     boss = state.manager[rows]
     return np.where(boss >= 0, passed[np.maximum(boss, 0), techs], 0.0)
 
@@ -148,7 +154,7 @@ def upper_probability(params: AdoptionParams, state, exposure: np.ndarray | None
     The chance at the largest possible hazard: full skill, every neighbour and every manager up
     the chain adopted, and the largest mentoring exposure of the week.
     """
-    managers = int(state.depth.max())  # the longest chain of managers
+    managers = len(state.by_depth) - 1  # the longest chain of managers
     chain = sum(params.chain_decay**k for k in range(managers))
     top = (1.0 + params.skill_effect) * (params.innovation + params.imitation)
     top += params.manager_push * chain
