@@ -316,8 +316,8 @@ class ReverseMentoringModel(mesa.Model):
             quits, retires = retention.leavers(
                 st, dyn, self.config.organization.retirement_age, self.cohort_engagement, draws
             )
-        st.age[st.alive] += 1.0 / WEEKS_PER_YEAR
-        st.tenure[st.alive] += 1.0 / WEEKS_PER_YEAR
+        np.add(st.age, 1.0 / WEEKS_PER_YEAR, out=st.age, where=st.alive)
+        np.add(st.tenure, 1.0 / WEEKS_PER_YEAR, out=st.tenure, where=st.alive)
         gone = np.concatenate([quits, retires])
         if gone.size:
             self._depart(np.sort(gone), quits.size, retires.size)

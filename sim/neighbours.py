@@ -65,7 +65,7 @@ class NeighbourCounts:
             self._sums = self.network @ x.T.astype(np.float32)
         else:
             n = x.shape[1]
-            changed = np.unique(np.flatnonzero(x != old) % n)
+            changed = np.flatnonzero((x != old).any(axis=0))
             if changed.size > self.full_share * n:
                 self._sums = self.network @ x.T.astype(np.float32)
             elif changed.size:

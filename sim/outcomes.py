@@ -250,12 +250,6 @@ def _adopters_by(
     return sums, cells.sum(axis=1)
 
 
-def _share_by(group: np.ndarray, groups: int, mask: np.ndarray, adopted: np.ndarray) -> np.ndarray:
-    """Adopted share per group (rows) and technology (columns) among ``mask`` (0 if empty)."""
-    sums, size = _adopters_by(group, groups, mask, adopted)
-    return sums / np.maximum(size, 1.0)[:, None]
-
-
 class TieIndex:
     """Each informal tie once (upper triangle), for innovation's interactions."""
 
@@ -264,6 +258,11 @@ class TieIndex:
         upper = coo.row < coo.col
         self.a = coo.row[upper]
         self.b = coo.col[upper]
+
+
+def _total(counts: np.ndarray, mask: np.ndarray) -> float:
+    """The sum of ``counts`` (whole numbers) over ``mask``: exact in float64, in any order."""
+    return float(np.dot(mask.astype(np.float64), counts.astype(np.float64)))
 
 
 def tie_counts(
@@ -275,13 +274,16 @@ def tie_counts(
     from each end); ``extra`` adds ties given as (slots a, slots b), such as persisting
     mentoring ties, with -1 for a person who left.
     """
-    total = np.add.reduce(counts.alive, where=alive, dtype=np.float64)
-    own_cohort = np.take_along_axis(counts.cohort, cohort[:, None].astype(np.intp), axis=1)
-    same_cohort = np.add.reduce(own_cohort[:, 0], where=alive, dtype=np.float64)
-    in_group = counts.underrepresented
-    same_group = np.add.reduce(
-        np.where(group, in_group, counts.alive - in_group), where=alive, dtype=np.float64
+    total = _total(counts.alive, alive)
+    same_cohort = sum(
+        _total(counts.cohort[:, c], alive & (cohort == c)) for c in range(counts.cohort.shape[1])
     )
+    # ties inside the group, plus ties among everyone else: all ends outside the group, less
+    # the ends outside that reach into it
+    in_group = alive & group
+    inside = _total(counts.underrepresented, in_group)
+    outside = total - _total(counts.alive, in_group)
+    same_group = inside + outside - (_total(counts.underrepresented, alive) - inside)
     n, gen, grp = int(total) // 2, int(total - same_cohort) // 2, int(total - same_group) // 2
     if extra is not None:
         a, b = extra
@@ -303,7 +305,11 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
     introduced = model.introduced_weeks < model.week  # available during at least one step
     techs = model.technology_names
     out: dict[str, float] = {"headcount": float(alive.sum())}
-    by_seniority, size = _adopters_by(st.senior.view(np.int8), 2, alive, st.adopted)
+    levels = model.config.organization.levels
+    # adopters per (level, junior or senior) cell, in one count
+    cells, cell_size = _adopters_by(2 * st.level + st.senior, 2 * levels, alive, st.adopted)
+    cells, cell_size = cells.reshape(levels, 2, -1), cell_size.reshape(levels, 2)
+    by_seniority, size = cells.sum(axis=0), cell_size.sum(axis=0)
     shares = {
         "": by_seniority.sum(axis=0) / max(size.sum(), 1),
         "_seniors": by_seniority[1] / max(size[1], 1),
@@ -314,7 +320,7 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
     for suffix, share in shares.items():
         for t, name in enumerate(techs):
             out[f"adoption{suffix}[{name}]"] = float(share[t])
-    by_level = _share_by(st.level, model.config.organization.levels, alive, st.adopted)
+    by_level = cells.sum(axis=1) / np.maximum(cell_size.sum(axis=1), 1.0)[:, None]
     for lv, share in enumerate(by_level):
         for t, name in enumerate(techs):
             out[f"adoption_level{lv}[{name}]"] = float(share[t])

@@ -157,6 +157,32 @@ def test_ideas_below_the_bound_are_the_ideas_of_the_plain_rule(state):
     assert got[0] > 50
 
 
+def test_tie_ideas_drop_draws_above_the_bound_before_reading_the_ties(state):
+    """The week's tie ideas equal the plain rule applied to every interacting live tie."""
+    params = innovation.InnovationParams(
+        idea_rate=0.3, cross_department_bonus=1.0, interaction_rate=0.5
+    )
+    # skills of 1 and 0.5 in turn: ties across them have chances up to 3/4 of the bound
+    state.skills[:] = np.where(np.arange(state.size) % 2, 1.0, 0.5)[:, None]
+    ties = TieIndex(state.network)
+    got = innovation.tie_ideas(state, ties.a, ties.b, params, 4, np.random.default_rng(9))
+    # the plain rule, from the same draws: every picked tie with two current employees
+    rng = np.random.default_rng(9)
+    pick = innovation.bernoulli_indices(ties.a.size, params.interaction_rate, rng)
+    u = rng.random((pick.size, 2))
+    a, b = ties.a[pick], ties.b[pick]
+    live = state.alive[a] & state.alive[b]
+    a, b, u = a[live], b[live], u[live]
+    cross = (state.department[a] != state.department[b]).astype(float)
+    p = innovation.idea_probability(state.skills[a], state.skills[b], cross, params)
+    assert p.max() > 0.6 * innovation._idea_bound(params, 1.0), "chances near the bound occur"
+    idea = u[:, 0] < p
+    s = innovation.sponsor(a[idea], b[idea], state.level, state.manager)
+    p_impl = innovation.implementation_probability(state.level[s], state.attitudes[s, 1], 4, params)
+    assert got == (int(idea.sum()), int((u[idea, 1] < p_impl).sum()))
+    assert got[0] > 50 and (~live).any(), "ideas occur and some picked ties have a vacant end"
+
+
 def test_bernoulli_indices_pick_each_trial_with_its_chance():
     n, p, reps = 20_000, 0.1, 200
     rng = np.random.default_rng(7)

@@ -106,23 +106,32 @@ def tie_ideas(
     """Ideas and implemented ideas from this week's informal interactions.
 
     Which ties interact is drawn the same way in every arm (common random numbers), then two
-    uniforms per interacting tie; ties with a vacant end are dropped after.
+    uniforms per interacting tie; ties with a vacant end are dropped after, as are draws that
+    cannot give an idea (see :func:`_ideas`) before the ties are looked up.
     """
     pick = bernoulli_indices(ties_a.size, params.interaction_rate, rng)
     u = rng.random((pick.size, 2))
+    maybe = u[:, 0] < _idea_bound(params, 1.0)
+    pick, u = pick[maybe], u[maybe]
     a, b = ties_a[pick], ties_b[pick]
     live = state.alive[a] & state.alive[b]
     a, b, u = a[live], b[live], u[live]
     return _ideas(state, a, b, 1.0, u, params, levels)
 
 
-def _ideas(state, a, b, weight, u, params, levels) -> tuple[int, int]:
-    # no interaction's idea chance exceeds the chance at full diversity and capability across
-    # departments: only draws below that bound can give an idea, so the exact chance is
-    # computed for those alone (the same ideas, without reading every pair's skills)
+def _idea_bound(params: InnovationParams, weight):
+    """A bound on any interaction's idea chance: full diversity and capability across departments.
+
+    Slack is added for rounding: the bound only decides whose exact chance is computed.
+    """
     top = min(params.idea_rate * (1.0 + params.cross_department_bonus), 1.0)
-    bound = (1.0 - (1.0 - top) ** weight) * (1.0 + 1e-9) + 1e-12
-    maybe = np.flatnonzero(u[:, 0] < bound)
+    return (1.0 - (1.0 - top) ** weight) * (1.0 + 1e-9) + 1e-12
+
+
+def _ideas(state, a, b, weight, u, params, levels) -> tuple[int, int]:
+    # only draws below the bound can give an idea, so the exact chance is computed for those
+    # alone (the same ideas, without reading every pair's skills)
+    maybe = np.flatnonzero(u[:, 0] < _idea_bound(params, weight))
     a, b, u = a[maybe], b[maybe], u[maybe]
     if np.ndim(weight):
         weight = weight[maybe]

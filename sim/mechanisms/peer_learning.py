@@ -92,8 +92,7 @@ def apply(state, params: PeerLearningParams, count: np.ndarray | None = None) ->
         return np.zeros_like(state.skills)
     alive = state.alive
     # current employees' skills in float32; vacant slots count as 0 and never as neighbours
-    own = state.skills.astype(np.float32)
-    own[~alive] = 0.0
+    own = np.multiply(state.skills, alive[:, None], dtype=np.float32)
     target = state.neighbour_sum(own)
     if count is None:
         count = state.network @ alive.astype(np.float32)
