@@ -18,6 +18,7 @@ def test_benchmark_suite_writes_its_results(tmp_path):
     results = json.loads((tmp_path / "results.json").read_text())
     assert {r["engine"] for r in results["models"]} == {"vector", "agent"}
     assert all(r["agent_steps_per_s"] > 0 and r["peak_mib"] > 0 for r in results["models"])
+    assert all(r["reference_ms"] > 0 for r in results["models"]), "the machine's speed is noted"
     assert results["ratio"]["vector_over_agent"] > 0
     assert len(results["pairing"]) == 9, "every pairing policy is timed"
     assert {r["executor"] for r in results["executors"]} >= {
