@@ -123,23 +123,12 @@ def chain_push_one(state, adopted: np.ndarray, decay: float, slot: int) -> np.nd
 def chain_push_at(state, decay: float, rows: np.ndarray, techs: np.ndarray) -> np.ndarray:
     """:func:`chain_push` of the current adopters at chosen (employee, technology) entries.
 
-    Walks each entry's chain of managers from the top (``state.ancestors``) with the same
-    recurrence as :func:`chain_push`, ``passed = adopted + decay * passed_above``, so the
-    values are the same to the last bit, at a cost of one step per entry and level instead
-    of a pass over every manager.
+    The same recurrence as :func:`chain_push`, so the values are the same to the last bit;
+    each entry reads what its manager passes down.
     """
-    n_tech = state.adopted.shape[1]
-    held = (state.adopted & state.alive[:, None]).ravel()  # flat (slot, technology) entries
-    levels = state.ancestors.shape[1]
-    ancestors = state.ancestors.ravel()
-    depth = state.depth[rows]
-    passed = np.zeros(rows.size)
-    for d in range(int(depth.max()) if rows.size else 0):
-        boss = ancestors.take(rows * levels + d)  # each entry's manager at depth d (-1 below)
-        # entries with no manager at depth d read a clipped position and are left as they were
-        adopted = held.take(boss * n_tech + techs, mode="clip")
-        passed = np.where(depth > d, adopted + decay * passed, passed)
-    return passed
+    passed = _passed_down(state, state.adopted & state.alive[:, None], decay)
+    boss = state.manager[rows]
+    return np.where(boss >= 0, passed[np.maximum(boss, 0), techs], 0.0)
 
 
 def skill_at(state, rows: np.ndarray, techs: np.ndarray) -> np.ndarray:
@@ -165,22 +154,14 @@ def upper_probability(params: AdoptionParams, state, exposure: np.ndarray | None
     The chance at the largest possible hazard: full skill, every neighbour and every manager up
     the chain adopted, and the largest mentoring exposure of the week.
     """
-    largest = float(exposure.max()) if exposure is not None and exposure.size else None
-    return float(_bound(params, hazard(params, 1.0, 1.0, _largest_push(state, params), largest)))
-
-
-def _largest_push(state, params: AdoptionParams) -> float:
-    """The chain push when every manager up the longest chain has adopted."""
-    managers = len(state.by_depth) - 1
-    return sum(params.chain_decay**k for k in range(managers))
-
-
-def _bound(params: AdoptionParams, top_hazard):
-    """The weekly chance at ``top_hazard``, with slack for rounding.
-
-    The slack is safe: the bound only decides whose exact chance is computed.
-    """
-    return weekly_probability(top_hazard) * (1.0 + 1e-9) + 1e-12
+    managers = len(state.by_depth) - 1  # the longest chain of managers
+    chain = sum(params.chain_decay**k for k in range(managers))
+    top = (1.0 + params.skill_effect) * (params.innovation + params.imitation)
+    top += params.manager_push * chain
+    if exposure is not None and exposure.size:
+        top += params.mentoring * float(exposure.max())
+    # slack for rounding: the bound only decides whose exact chance is computed
+    return float(weekly_probability(top)) * (1.0 + 1e-9) + 1e-12
 
 
 def apply(
@@ -223,16 +204,9 @@ def apply(
     else:
         adopted = state.adopted.astype(np.float64)
         share = neighbour_mean(state.network, alive, adopted)[rows, techs]
-    ex = exposure[rows, techs] if exposure is not None else None
-    # a closer bound with each entry's own neighbours and exposure (full skill, every manager
-    # adopted): the reporting chain and the skills are read only for the draws below it
-    close = draws[rows, techs] < _bound(
-        params, hazard(params, 1.0, share, _largest_push(state, params), ex)
-    )
-    rows, techs, share = rows[close], techs[close], share[close]
-    ex = ex[close] if ex is not None else None
     push = chain_push_at(state, params.chain_decay, rows, techs)
     skill = skill_at(state, rows, techs)
+    ex = exposure[rows, techs] if exposure is not None else None
     prob = weekly_probability(hazard(params, skill, share, push, ex))
     new = draws[rows, techs] < prob
     rows, techs = rows[new], techs[new]
