@@ -13,8 +13,9 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, as_completed
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -269,7 +270,8 @@ def _dispatch(
 
         executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     try:
-        futures = {executor.submit(_execute, data[t.point], t): t for t in tasks}
+        with _one_math_thread_each() if own else nullcontext():  # workers start on submit
+            futures = {executor.submit(_execute, data[t.point], t): t for t in tasks}
         for future in as_completed(futures):
             task = futures[future]
             try:
@@ -279,6 +281,31 @@ def _dispatch(
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+MATH_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+"""Environment variables that set the thread count of the linear-algebra libraries."""
+
+
+@contextmanager
+def _one_math_thread_each() -> Iterator[None]:
+    """Worker processes started inside run their linear-algebra libraries on one thread each.
+
+    As Dask's workers do: one thread per process, so that ``workers`` processes on a machine
+    with many cores do not each start a thread per core. A variable the user has set is left
+    as it is; this process's environment is restored on exit.
+    """
+    saved = {name: os.environ.get(name) for name in MATH_THREAD_VARIABLES}
+    for name in MATH_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _progress(total: int, initial: int, show: bool):

@@ -1,4 +1,5 @@
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -131,3 +132,37 @@ def test_refuses_to_overwrite_a_results_folder(small, tmp_path):
 
     with pytest.raises(ScenarioError, match="not empty"):
         run_experiment(small, out=tmp_path / "r")
+
+
+def test_local_workers_start_with_one_math_thread_each(small, monkeypatch):
+    """Worker processes inherit the environment at submit: one BLAS/OpenMP thread each."""
+    import concurrent.futures
+
+    import sim.experiment as experiment
+
+    seen = []
+
+    class Recording(concurrent.futures.Executor):
+        """Runs tasks here, noting the thread variables a worker started now would inherit."""
+
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def submit(self, fn, *args):
+            seen.append({name: os.environ.get(name) for name in experiment.MATH_THREAD_VARIABLES})
+            future = concurrent.futures.Future()
+            future.set_result(fn(*args))
+            return future
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")  # a user's own setting is kept
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    small["replications"] = 2
+    run_experiment(load_scenario(small), workers=2)
+    assert seen and all(
+        s == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "3"}
+        for s in seen
+    ), seen
+    assert "OMP_NUM_THREADS" not in os.environ, "this process's environment is restored"
+    assert os.environ["MKL_NUM_THREADS"] == "3"
