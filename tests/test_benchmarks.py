@@ -19,6 +19,7 @@ def test_benchmark_suite_writes_its_results(tmp_path):
     assert {r["engine"] for r in results["models"]} == {"vector", "agent"}
     assert all(r["agent_steps_per_s"] > 0 and r["peak_mib"] > 0 for r in results["models"])
     assert all(r["reference_ms"] > 0 for r in results["models"]), "the machine's speed is noted"
+    assert all("kib_per_employee" in r for r in results["models"]), "memory per employee"
     assert results["ratio"]["vector_over_agent"] > 0
     assert len(results["pairing"]) == 9, "every pairing policy is timed"
     assert {r["executor"] for r in results["executors"]} >= {
