@@ -6,7 +6,8 @@
 Every model size runs in a fresh process so that its peak resident memory is its own
 (``resource.getrusage``); times are wall-clock seconds of ``time.perf_counter`` inside that
 process, build and run apart. Each process runs on one core (linear-algebra libraries held to
-one thread). Sizes below 1,000,000 run three times and report the median run with the range.
+one thread). Sizes below 1,000,000 run five times and report the median run with the range;
+every run also times a fixed reference workload (:func:`reference_ms`), the machine's speed.
 Shared machines are noisy: compare the ratios measured side by side in one run rather than
 absolute times across runs.
 """
@@ -28,6 +29,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+
+from sim.experiment import MATH_THREAD_VARIABLES  # noqa: E402 (after the path)
 
 TARGETS = {
     "vector_100k_agent_steps_per_s": 2_000_000,
@@ -54,7 +57,7 @@ SMALL = {
 }
 
 # the speed targets are per core: keep linear-algebra libraries to one thread in every run
-ONE_CORE = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+ONE_CORE = dict.fromkeys(MATH_THREAD_VARIABLES, "1")
 
 
 def scenario_for(size: int, weeks: int, engine: str) -> dict:
