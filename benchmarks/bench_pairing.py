@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.organization import build_organization
-from sim.organization_params import Organization
-from sim.pairing import POLICY_FUNCTIONS, form_pairs, pair_scores
-from sim.program import POLICIES, ScoreWeights
-from sim.rng import Streams
+from sim.core.organization import build_organization
+from sim.core.organization_params import Organization
+from sim.program.pairing import POLICY_FUNCTIONS, form_pairs, pair_scores
+from sim.program.design import POLICIES, ScoreWeights
+from sim.core.rng import Streams
 
 HERE = Path(__file__).resolve().parent
 FULL = {"size": 30_000, "mentees": 2_000, "mentors": 20_000}

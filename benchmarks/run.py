@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.experiment import MATH_THREAD_VARIABLES  # noqa: E402 (after the path)
+from sim.experiments.experiment import MATH_THREAD_VARIABLES  # noqa: E402 (after the path)
 
 TARGETS = {
     "vector_100k_agent_steps_per_s": 2_000_000,
@@ -125,7 +125,7 @@ def measure_one(engine: str, size: int, weeks: int) -> dict:
 
 def baseline_mib() -> float:
     """Peak memory of a process that imports the package and builds nothing."""
-    code = "import resource, sim.model; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    code = "import resource, sim.model.model; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )

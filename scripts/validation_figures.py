@@ -61,7 +61,7 @@ def bass_figure() -> None:
 
 
 def march_figure(reps: int = 200) -> None:
-    from sim.march1991 import equilibrium_table
+    from sim.validation.march1991 import equilibrium_table
 
     p1 = [round(0.1 * i, 1) for i in range(1, 10)]
     table = equilibrium_table(p1, [0.1, 0.5, 0.9], replications=reps, seed=1991)

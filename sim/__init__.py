@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Employee": "sim.agents",
-    "JuniorEmployee": "sim.agents",
-    "SeniorEmployee": "sim.agents",
-    "ExperimentError": "sim.experiment",
-    "Results": "sim.experiment",
-    "run_experiment": "sim.experiment",
-    "run_model": "sim.experiment",
-    "ReverseMentoringModel": "sim.model",
-    "Scenario": "sim.scenario",
-    "ScenarioError": "sim.scenario",
-    "load_scenario": "sim.scenario",
-    "register_policy": "sim.pairing",
+    "Employee": "sim.model.agents",
+    "JuniorEmployee": "sim.model.agents",
+    "SeniorEmployee": "sim.model.agents",
+    "ExperimentError": "sim.experiments.experiment",
+    "Results": "sim.experiments.experiment",
+    "run_experiment": "sim.experiments.experiment",
+    "run_model": "sim.experiments.experiment",
+    "ReverseMentoringModel": "sim.model.model",
+    "Scenario": "sim.model.scenario",
+    "ScenarioError": "sim.model.scenario",
+    "load_scenario": "sim.model.scenario",
+    "register_policy": "sim.program.pairing",
 }
 
 __all__ = [
@@ -61,8 +61,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors
-    from sim.agents import Employee, JuniorEmployee, SeniorEmployee
-    from sim.experiment import ExperimentError, Results, run_experiment, run_model
-    from sim.model import ReverseMentoringModel
-    from sim.pairing import register_policy
-    from sim.scenario import Scenario, ScenarioError, load_scenario
+    from sim.experiments.experiment import ExperimentError, Results, run_experiment, run_model
+    from sim.model.agents import Employee, JuniorEmployee, SeniorEmployee
+    from sim.model.model import ReverseMentoringModel
+    from sim.model.scenario import Scenario, ScenarioError, load_scenario
+    from sim.program.pairing import register_policy

@@ -1,5 +1,5 @@
-from sim.docgen import scenarios_markdown
-from sim.scenario import Scenario
+from sim.model.scenario import Scenario
+from sim.ui.docgen import scenarios_markdown
 from tests.conftest import ROOT
 
 
@@ -22,7 +22,7 @@ def test_every_field_is_documented():
 
 
 def test_odd_parameter_table_matches_the_code():
-    from sim.docgen import odd_with_table
+    from sim.ui.docgen import odd_with_table
 
     text = (ROOT / "docs" / "ODD.md").read_text()
     assert text == odd_with_table(text), (
@@ -45,7 +45,7 @@ def test_odd_has_every_section_of_the_protocol():
 
 
 def test_odd_lists_every_mechanism_parameter():
-    from sim.scenario import Dynamics
+    from sim.model.scenario import Dynamics
 
     text = (ROOT / "docs" / "ODD.md").read_text()
     for block, info in Dynamics.model_fields.items():

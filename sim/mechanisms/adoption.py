@@ -22,8 +22,8 @@ from typing import Literal
 
 import numpy as np
 
+from sim.core.params import Params, param
 from sim.mechanisms.peer_learning import neighbour_mean
-from sim.params import Params, param
 
 WEEKS_PER_YEAR = 52.0
 BASS = "Bass (1969); values are an assumption for workplace tools (consumer-durables mean p=0.03, q=0.38 per year, Sultan, Farley & Lehmann 1990)"
@@ -181,7 +181,7 @@ def apply(
     those entries alone: the same adoptions as computing it for everyone, at a fraction of the
     cost. ``counts`` are each slot's numbers of current neighbours and of current neighbours
     who adopted each technology (float32), when already known
-    (:class:`sim.neighbours.NeighbourCounts`).
+    (:class:`sim.kernels.NeighbourCounts`).
     """
     n, n_tech = state.adopted.shape
     draws = rng.random((n, n_tech))

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.params import Params, param
 from sim.mechanisms.peer_learning import neighbour_mean
-from sim.params import Params, param
 
 
 class AttitudeParams(Params):

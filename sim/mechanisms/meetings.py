@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
-from sim.params import Params, param
+from sim.core.params import Params, param
 
 
 class MeetingParams(Params):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from sim.params import Params, param
+from sim.core.params import Params, param
 
 
 class PeerLearningParams(Params):
@@ -45,7 +45,7 @@ def neighbour_mean(
         alive: Which slots count as neighbours.
         values: One value per slot (N) or several (N x K).
         count: ``network @ alive`` in float32 when already known
-            (:class:`sim.neighbours.NeighbourCounts`); computed here otherwise.
+            (:class:`sim.kernels.NeighbourCounts`); computed here otherwise.
     """
     values = np.asarray(values, dtype=np.float64)
     weights = alive.astype(np.float32)

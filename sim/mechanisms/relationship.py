@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params import Params, param
+from sim.core.params import Params, param
 
 
 class RelationshipParams(Params):

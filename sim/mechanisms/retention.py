@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params import Params, param
+from sim.core.params import Params, param
 
 GALLUP = "Gallup (2016), How Millennials Want to Work and Live: 21% of millennials changed jobs in the past year"
 BLS_BRACKET = "U.S. BLS Employee Tenure: a rough exponential brackets annual leaving near 0.25 (young) and 0.07 (older)"

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.organization import draw_people, draw_traits, is_senior
-from sim.params import Params, param
+from sim.core.organization import draw_people, draw_traits, is_senior
+from sim.core.params import Params, param
 
 
 class StaffingParams(Params):

@@ -1,0 +1,351 @@
+"""Build a synthetic organization from the scenario's ``organization`` block.
+
+Everything is drawn from named streams of the run's seed, so the same seed gives the same
+organization in every arm. Distribution parameters are documented where they are declared
+(:mod:`sim.core.organization_params`); the shapes used here are:
+
+* level sizes taper geometrically from one CEO to the individual contributors, with a ratio
+  solved so the sizes add up to ``size`` (never above ``span_of_control``);
+* each level's employees are split into contiguous, balanced blocks under the level above, so
+  every manager has at most ``span_of_control`` direct reports;
+* ages come from each cohort's birth years; older employees sit higher (rank of age plus
+  normal noise of ``age_level_sorting`` years: assumption);
+* tenure is exponential with the cohort's median, never longer than the years since age 18;
+* skills and attitudes are beta distributed with ``skill_concentration`` = alpha + beta around
+  their means; experience skills grow with level and tenure (assumption, see
+  :func:`experience_mean`);
+* the informal network is a Watts-Strogatz small world laid over an ordering of employees
+  sorted by department and cohort, so ring neighbours share them with the homophily
+  probabilities (assumption).
+
+The organization is built with slots ordered by depth, then relabelled (:func:`relabel`) so
+that slots follow the network's ring: code must not assume any order of slots, and finds the
+tree through ``manager``, ``ancestors`` and :attr:`~sim.core.state.State.by_depth`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import brentq
+
+from sim.core.organization_params import COHORTS, Organization
+from sim.core.rng import Streams
+from sim.core.state import OPENNESS, RESISTANCE, WILLINGNESS, State
+
+
+def level_sizes(size: int, levels: int, span: int) -> np.ndarray:
+    """Return the number of employees at each depth (0 = CEO) of the reporting tree.
+
+    Sizes grow geometrically with a ratio ``r <= span`` solved so that they sum to ``size``;
+    after rounding no depth holds more than ``span`` times the depth above.
+    """
+    if levels == 1:
+        return np.array([size], dtype=np.int64)
+    if size == levels:
+        return np.ones(levels, dtype=np.int64)
+    ratio = brentq(lambda r: sum(r**d for d in range(levels)) - size, 1.0 + 1e-12, float(span))
+    cumulative = np.cumsum([ratio**d for d in range(levels)])
+    bounds = np.rint(cumulative).astype(np.int64)
+    bounds[-1] = size
+    sizes = np.diff(np.concatenate([[0], bounds]))
+    sizes = np.maximum(sizes, 1)
+    sizes[-1] = size - sizes[:-1].sum()
+    for d in range(levels - 1, 0, -1):  # move people up until every depth fits its managers
+        while sizes[d] > span * sizes[d - 1]:
+            sizes[d] -= 1
+            sizes[d - 1] += 1
+    return sizes
+
+
+def _tree(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return depth, manager and ancestors for slots ordered by depth."""
+    n, depths = int(sizes.sum()), len(sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    depth = np.repeat(np.arange(depths), sizes)
+    manager = np.full(n, -1, dtype=np.int64)
+    for d in range(1, depths):
+        rank = np.arange(sizes[d])
+        manager[starts[d] : starts[d + 1]] = starts[d - 1] + rank * sizes[d - 1] // sizes[d]
+    ancestors = np.full((n, depths), -1, dtype=np.int64)
+    ancestors[np.arange(n), depth] = np.arange(n)
+    for d in range(1, depths):
+        block = slice(starts[d], starts[d + 1])
+        ancestors[block, :d] = ancestors[manager[block], :d]
+    return depth, manager, ancestors
+
+
+def _subtree_sizes(manager: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    size = np.ones(len(manager), dtype=np.int64)
+    for d in range(int(depth.max()), 0, -1):
+        idx = np.flatnonzero(depth == d)
+        np.add.at(size, manager[idx], size[idx])
+    return size
+
+
+def _departments(
+    sizes: np.ndarray, ancestors: np.ndarray, depth: np.ndarray, n_dept: int
+) -> np.ndarray:
+    """Give each subtree at the shallowest depth with enough heads its own department."""
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    split = next((d for d, s in enumerate(sizes) if s >= n_dept), len(sizes) - 1)
+    heads = np.arange(starts[split], starts[split + 1])
+    head_dept = (np.arange(len(heads)) * n_dept) // len(heads)
+    dept = np.zeros(len(depth), dtype=np.int64)
+    below = depth >= split
+    dept[below] = head_dept[ancestors[below, split] - starts[split]]
+    # executives above the split take the department of their first head
+    for d in range(split):
+        idx = np.flatnonzero(depth == d)
+        first_head = np.full(len(depth), np.iinfo(np.int64).max)
+        np.minimum.at(first_head, ancestors[heads, d], heads)
+        dept[idx] = dept[first_head[idx]]
+    return dept
+
+
+def beta_around(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
+    """Draw beta variates with the given means and alpha + beta = ``concentration``."""
+    mean = np.clip(mean, 0.01, 0.99)
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration)
+
+
+def experience_mean(level_frac: np.ndarray, tenure: np.ndarray) -> np.ndarray:
+    """Mean experience skill from level (0 bottom, 1 top) and tenure (assumption).
+
+    0.15 at the bottom with no tenure, +0.5 from the bottom to the top level, +0.25 from
+    tenure, saturating at 20 years.
+    """
+    return 0.15 + 0.5 * level_frac + 0.25 * np.minimum(tenure / 20.0, 1.0)
+
+
+def draw_people(org: Organization, n: int, rng: np.random.Generator, shares_key: str = "share"):
+    """Draw cohort codes and ages for ``n`` people from the cohort shares.
+
+    Args:
+        org: The organization block.
+        n: How many people.
+        rng: Generator to draw from.
+        shares_key: ``"share"`` for the initial workforce, ``"hire_share"`` for new hires.
+
+    Returns:
+        (cohort codes, ages in years).
+    """
+    cohorts = org.cohorts.ordered()
+    shares = np.array([getattr(c, shares_key) for c in cohorts])
+    cohort = rng.choice(len(cohorts), size=n, p=shares / shares.sum())
+    lo = np.array(
+        [max(c.birth_year_first, org.reference_year - org.retirement_age + 1) for c in cohorts]
+    )
+    hi = np.array([min(c.birth_year_last, org.reference_year - 18) for c in cohorts])
+    hi = np.maximum(hi, lo)  # a cohort entirely outside working age is pinned to its edge
+    birth = lo[cohort] + rng.random(n) * (hi[cohort] + 1 - lo[cohort])
+    age = np.clip(org.reference_year - birth, 18.0, org.retirement_age - 1e-3)
+    return cohort.astype(np.int8), age
+
+
+def draw_tenure(
+    org: Organization, cohort: np.ndarray, age: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Exponential tenure with each cohort's median, capped at the years since age 18."""
+    median = np.array([c.median_tenure_years for c in org.cohorts.ordered()])
+    return np.minimum(rng.exponential(median[cohort] / np.log(2.0)), age - 18.0)
+
+
+def draw_traits(
+    org: Organization,
+    cohort: np.ndarray,
+    level_frac: np.ndarray,
+    tenure: np.ndarray,
+    rng: np.random.Generator,
+):
+    """Draw skills, attitudes and engagement for people with the given cohort, level and tenure.
+
+    Returns:
+        (skills N x K, attitudes N x 3, engagement N).
+    """
+    cohorts = org.cohorts.ordered()
+    kappa = org.skill_concentration
+    n = len(cohort)
+    kinds = np.array([s.kind == "digital" for s in org.skills])
+    mean = np.where(
+        kinds[None, :],
+        np.array([c.digital_skill_mean for c in cohorts])[cohort][:, None],
+        experience_mean(level_frac, tenure)[:, None],
+    )
+    skills = beta_around(rng, np.broadcast_to(mean, (n, len(kinds))), kappa)
+    att_mean = np.empty((n, 3))
+    # senior leaders resist being mentored a little more (assumption: +0.1 from bottom to top)
+    att_mean[:, RESISTANCE] = (
+        np.array([c.resistance_mean for c in cohorts])[cohort] + 0.1 * level_frac
+    )
+    att_mean[:, OPENNESS] = np.array([c.openness_mean for c in cohorts])[cohort]
+    att_mean[:, WILLINGNESS] = np.array([c.willingness_mean for c in cohorts])[cohort]
+    attitudes = beta_around(rng, att_mean, kappa)
+    engagement = beta_around(rng, np.array([c.engagement_mean for c in cohorts])[cohort], kappa)
+    return skills, attitudes, engagement
+
+
+def ring_half(mean_degree: int, n: int) -> int:
+    """Ties on each side of an employee in the ring lattice before rewiring."""
+    return max(1, min(mean_degree // 2, (n - 1) // 2))
+
+
+def social_network(
+    org: Organization, department: np.ndarray, cohort: np.ndarray, rng: np.random.Generator
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Build the informal network: a homophilous ring lattice with random shortcuts.
+
+    Employees are ordered by (department, cohort); with probability ``1 - homophily_*`` an
+    employee's key is replaced by a random one, so ring neighbours share department and
+    generation more often than chance. Each employee links to the ``mean_degree / 2`` next
+    ones on the ring; each tie is rewired to a uniformly random employee with probability
+    ``rewiring`` (Watts & Strogatz 1998).
+
+    Returns:
+        The adjacency and the ring order (the employees in the order they sit on the ring).
+    """
+    net = org.network
+    n = len(department)
+    n_dept = len(org.departments)
+    dept_key = np.where(
+        rng.random(n) < net.homophily_department, department, rng.integers(0, n_dept, n)
+    )
+    coh_key = np.where(
+        rng.random(n) < net.homophily_generation, cohort, rng.integers(0, len(COHORTS), n)
+    )
+    order = np.lexsort((rng.random(n), coh_key, dept_key))
+    half = ring_half(org.network.mean_degree, n)
+    src = np.repeat(order, half)
+    dst = (
+        np.concatenate([np.roll(order, -j) for j in range(1, half + 1)]).reshape(half, n).T.ravel()
+    )
+    rewire = rng.random(src.shape[0]) < net.rewiring
+    dst = np.where(rewire, rng.integers(0, n, src.shape[0]), dst)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    rows = np.concatenate([src, dst])
+    cols = np.concatenate([dst, src])
+    # float32 data: neighbour means are summed in float32 (see peer_learning.neighbour_mean);
+    # a product with another dtype would convert the whole matrix on every call
+    adj = sp.csr_matrix((np.ones(rows.shape[0], dtype=np.float32), (rows, cols)), shape=(n, n))
+    adj.data[:] = 1.0  # duplicates summed to 2 become single ties
+    adj.sort_indices()
+    return adj, order
+
+
+def relabel(state: State, order: np.ndarray, half: int = 0) -> State:
+    """The same organization with slot ``k`` holding the employee that was in slot ``order[k]``.
+
+    Slots are laid out in the network's ring order, so that most of an employee's ties point to
+    nearby slots: the sparse products over the network, the largest cost of a week, then read
+    memory that is already in the processor's cache (peer learning took 0.6 to 0.86 of its
+    time at 100,000 employees, side by side). Nothing about the organization changes, only
+    which slot number each position gets. ``half`` is the ring's half-width, recorded as
+    ``State.ring_half`` (see :meth:`sim.core.state.State.neighbour_sum`).
+    """
+    new_slot = np.empty_like(order)
+    new_slot[order] = np.arange(order.size)
+
+    def slots(values: np.ndarray) -> np.ndarray:
+        return np.where(values >= 0, new_slot[np.maximum(values, 0)], -1)
+
+    fields = {}
+    for name in (f.name for f in dataclasses.fields(state)):
+        value = getattr(state, name)
+        if name in ("network", "digital", "experience", "tech_skills"):
+            fields[name] = value
+        elif name in ("manager", "ancestors"):
+            fields[name] = slots(value[order])
+        elif isinstance(value, np.ndarray) and value.shape[:1] == order.shape:
+            fields[name] = value[order]
+        else:
+            fields[name] = value
+    network = state.network[order][:, order].tocsr()
+    network.sort_indices()
+    fields["network"] = network
+    fields["person"] = np.arange(order.size, dtype=state.person.dtype)
+    fields["ring_half"] = half
+    return State(**fields)
+
+
+def is_senior(org: Organization, level: np.ndarray, tenure: np.ndarray) -> np.ndarray:
+    """Apply the scenario's seniority rule."""
+    rule = org.seniority
+    by_level = level >= rule.min_level
+    by_tenure = tenure >= rule.min_tenure_years
+    return {
+        "level": by_level,
+        "tenure": by_tenure,
+        "level_and_tenure": by_level & by_tenure,
+        "level_or_tenure": by_level | by_tenure,
+    }[rule.rule]
+
+
+def build_organization(
+    org: Organization, streams: Streams, n_technologies: int | None = None
+) -> State:
+    """Build the organization's initial state.
+
+    Args:
+        org: The validated ``organization`` block.
+        streams: The run's named random streams (``org.*`` streams are used).
+        n_technologies: Number of technologies (defaults to ``len(org.technologies)``).
+
+    Returns:
+        The initial :class:`~sim.core.state.State`.
+    """
+    n = org.size
+    sizes = level_sizes(n, org.levels, org.span_of_control)
+    depth, manager, ancestors = _tree(sizes)
+    level = (org.levels - 1 - depth).astype(np.int16)
+    level_frac = level / max(org.levels - 1, 1)
+
+    rng = streams["org.people"]
+    cohort, age = draw_people(org, n, rng)
+    # older people sit higher: rank by age plus noise, highest rank to slot 0 (the CEO)
+    key = age + rng.normal(0.0, org.age_level_sorting, n) if org.age_level_sorting > 0 else age
+    order = np.argsort(-key, kind="stable")
+    cohort, age = cohort[order], age[order]
+    tenure = draw_tenure(org, cohort, age, rng)
+    underrepresented = rng.random(n) < org.underrepresented_share
+
+    skills, attitudes, engagement = draw_traits(
+        org, cohort, level_frac, tenure, streams["org.traits"]
+    )
+    department = _departments(sizes, ancestors, depth, len(org.departments))
+    network, ring = social_network(org, department, cohort, streams["org.network"])
+
+    kinds = np.array([s.kind for s in org.skills])
+    names = org.skill_names
+    techs = org.technologies
+    n_tech = len(techs) if n_technologies is None else n_technologies
+    built = State(
+        alive=np.ones(n, dtype=bool),
+        depth=depth.astype(np.int16),
+        level=level,
+        manager=manager,
+        ancestors=ancestors,
+        subtree_size=_subtree_sizes(manager, depth),
+        department=department.astype(np.int16),
+        cohort=cohort,
+        age=age,
+        tenure=tenure,
+        underrepresented=underrepresented,
+        senior=is_senior(org, level, tenure),
+        skills=skills,
+        attitudes=attitudes,
+        engagement=engagement,
+        adopted=np.zeros((n, n_tech), dtype=bool),
+        adopted_week=np.full((n, n_tech), -1, dtype=np.int32),
+        hired_week=-np.ceil(tenure * 52).astype(np.int32),
+        person=np.arange(n, dtype=np.int64),
+        engagement_base=engagement.copy(),
+        vacant_since=np.full(n, -1, dtype=np.int32),
+        network=network,
+        digital=np.flatnonzero(kinds == "digital"),
+        experience=np.flatnonzero(kinds == "experience"),
+        tech_skills=[np.array([names.index(s) for s in t.skills]) for t in techs],
+    )
+    return relabel(built, ring, ring_half(org.network.mean_degree, n))

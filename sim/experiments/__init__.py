@@ -1,0 +1,1 @@
+"""Experiments: arms x replications x sweep points on any executor, storage, statistics."""

@@ -1,0 +1,477 @@
+"""Outcomes: stable names, units and one-line meanings, measured every week into arrays.
+
+Names are part of the interface. Names with a bracket are families, one column per member:
+``adoption[technology]`` gives ``adoption[genai_assistant]`` and so on; ``{level}`` is a level
+number. Weekly outcomes are recorded for weeks 0..horizon into a preallocated array; run
+outcomes are the final week's values plus the run-only outcomes below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.organization_params import COHORTS
+
+if TYPE_CHECKING:
+    from sim.kernels import Counts
+    from sim.model.model import ReverseMentoringModel
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome (or family of outcomes).
+
+    Attributes:
+        name: Stable name; ``[technology]`` or ``{level}`` mark a family.
+        unit: Unit of the value.
+        doc: One line saying what it measures.
+        weekly: Recorded every week (else only per run).
+    """
+
+    name: str
+    unit: str
+    doc: str
+    weekly: bool = True
+
+
+CATALOG: tuple[Outcome, ...] = (
+    Outcome("headcount", "employees", "Current employees"),
+    Outcome(
+        "adoption", "share", "Adopted share of employees, mean over technologies introduced so far"
+    ),
+    Outcome(
+        "adoption_seniors",
+        "share",
+        "Adopted share among seniors, mean over introduced technologies",
+    ),
+    Outcome(
+        "adoption_juniors",
+        "share",
+        "Adopted share among juniors, mean over introduced technologies",
+    ),
+    Outcome("adoption[technology]", "share", "Adopted share of employees, per technology"),
+    Outcome("adoption_seniors[technology]", "share", "Adopted share among seniors, per technology"),
+    Outcome("adoption_juniors[technology]", "share", "Adopted share among juniors, per technology"),
+    Outcome(
+        "adoption_level{level}[technology]", "share", "Adopted share at a level, per technology"
+    ),
+    Outcome("digital_skill_juniors", "skill (0-1)", "Mean digital skill of juniors"),
+    Outcome("digital_skill_seniors", "skill (0-1)", "Mean digital skill of seniors"),
+    Outcome("digital_skill_gap", "skill (0-1)", "Juniors' minus seniors' mean digital skill"),
+    Outcome("experience_skill_juniors", "skill (0-1)", "Mean experience skill of juniors"),
+    Outcome(
+        "cross_generation_ties",
+        "share",
+        "Share of ties (informal and persisting mentoring ties) between different cohorts",
+    ),
+    Outcome(
+        "cross_generation_tie_count",
+        "ties",
+        "Ties between different cohorts (informal and persisting mentoring ties)",
+    ),
+    Outcome(
+        "cross_group_tie_count",
+        "ties",
+        "Ties between an under-represented and another employee (informal and mentoring)",
+    ),
+    Outcome(
+        "cross_group_ties",
+        "share",
+        "Share of ties between an under-represented and another employee",
+    ),
+    Outcome(
+        "ei_index_generation",
+        "index (-1..1)",
+        "Krackhardt E-I index of ties by cohort: (external - internal) / all",
+    ),
+    Outcome(
+        "mean_resistance", "attitude (0-1)", "Mean resistance to being mentored, all employees"
+    ),
+    Outcome(
+        "mean_resistance_seniors", "attitude (0-1)", "Mean resistance to being mentored, seniors"
+    ),
+    Outcome("mean_engagement", "engagement (0-1)", "Mean engagement"),
+    Outcome("ideas", "ideas", "Ideas produced since week 0"),
+    Outcome("implemented_ideas", "ideas", "Ideas implemented since week 0"),
+    Outcome(
+        "ideas_per_100_per_year",
+        "ideas/100 employees/year",
+        "Idea rate since week 0, per 100 employees",
+    ),
+    Outcome("ideas_from_meetings", "ideas", "Ideas produced in mentoring meetings since week 0"),
+    Outcome(
+        "implemented_per_100_per_year",
+        "ideas/100 employees/year",
+        "Implemented-idea rate since week 0, per 100 employees",
+    ),
+    Outcome("retention", "share", "Share of the week-0 workforce still employed"),
+    Outcome(
+        "retention[cohort]", "share", "Share of the week-0 workforce of a cohort still employed"
+    ),
+    Outcome(
+        "retention_mentors", "share", "Share of mentors still employed (0 when the arm has none)"
+    ),
+    Outcome(
+        "retention_mentees", "share", "Share of mentees still employed (0 when the arm has none)"
+    ),
+    Outcome(
+        "retention_nonparticipants",
+        "share",
+        "Share of those employed at the program's start who never took part, still employed (the week-0 workforce without a program)",
+    ),
+    Outcome(
+        "engagement_mentors",
+        "engagement (0-1)",
+        "Mean engagement of mentors still employed (0 when none)",
+    ),
+    Outcome("leavers", "employees", "Voluntary leavers since week 0"),
+    Outcome("retirements", "employees", "Retirements since week 0"),
+    Outcome("hires", "employees", "External hires since week 0"),
+    Outcome("promotions", "employees", "Internal promotions since week 0"),
+    Outcome(
+        "promotions_of_mentors", "employees", "Internal promotions of employees who have mentored"
+    ),
+    Outcome(
+        "turnover_cost",
+        "currency",
+        "Replacement cost of voluntary leavers and retirees since week 0",
+    ),
+    Outcome("skill_lost_to_turnover", "skill-units", "Sum over leavers of their mean skill"),
+    Outcome("mentors", "employees", "Employees who have mentored"),
+    Outcome("mentees", "employees", "Employees who have been mentored"),
+    Outcome("pairs_formed", "pairs", "Pairs (boards) formed, re-pairings included"),
+    Outcome("active_pairs", "pairs", "Pairs (boards) active this week"),
+    Outcome("pairs_completed", "pairs", "Pairs that reached their planned end"),
+    Outcome("pairs_dissolved", "pairs", "Pairs dissolved early for a bad fit"),
+    Outcome("pairs_ended_by_departure", "pairs", "Pairs ended because a member left"),
+    Outcome("match_rate", "share", "Mentees paired among those who volunteered or were enrolled"),
+    Outcome("meetings_held", "meetings", "Meetings held since week 0"),
+    Outcome("meetings_planned", "meetings", "Meetings planned since week 0"),
+    Outcome("meeting_completion", "share", "Meetings held over meetings planned"),
+    Outcome(
+        "mean_relationship_quality",
+        "quality (0-1)",
+        "Mean relationship quality of active pairs (0 when none)",
+    ),
+    Outcome("mentoring_ties", "ties", "Ties formed by pairs that still persist"),
+    Outcome("program_hours", "hours", "Hours spent on the program (meetings and training)"),
+    Outcome("program_cost", "currency", "Cost of the hours spent on the program"),
+    Outcome(
+        "mentor_leadership_growth",
+        "skill (0-1)",
+        "Mean leadership gained by mentors since they started",
+    ),
+    Outcome(
+        "weeks_to_half_seniors[technology]",
+        "weeks",
+        "Weeks from introduction until half the seniors adopted (horizon + 1 when never)",
+        weekly=False,
+    ),
+    Outcome(
+        "retention_12m",
+        "share",
+        "Retention of the week-0 workforce at week 52 (at the horizon if shorter)",
+        weekly=False,
+    ),
+    Outcome("retention_12m[cohort]", "share", "The same by cohort", weekly=False),
+    Outcome("retention_12m_mentors", "share", "Retention of mentors at week 52", weekly=False),
+    Outcome("retention_12m_mentees", "share", "Retention of mentees at week 52", weekly=False),
+    Outcome(
+        "retention_12m_nonparticipants",
+        "share",
+        "Retention of non-participants at week 52",
+        weekly=False,
+    ),
+    Outcome(
+        "net_benefit",
+        "currency",
+        "Retention savings plus value of extra implemented ideas minus program cost, against the baseline arm, same replication (0 for the baseline)",
+        weekly=False,
+    ),
+    Outcome(
+        "roi",
+        "ratio",
+        "Net benefit over program cost, against the baseline arm (0 where the program cost nothing)",
+        weekly=False,
+    ),
+)
+
+EXPERIMENT_OUTCOMES = ("net_benefit", "roi")
+"""Run outcomes computed by the experiment from the baseline arm, not by a single model."""
+
+
+def expand(name: str, technologies: list[str], levels: int) -> list[str]:
+    """Expand a family name into its column names."""
+    names = [name]
+    if "[cohort]" in name:
+        names = [n.replace("[cohort]", f"[{c}]") for n in names for c in COHORTS]
+    if "{level}" in name:
+        names = [n.replace("{level}", str(lv)) for n in names for lv in range(levels)]
+    if "[technology]" in name:
+        names = [n.replace("[technology]", f"[{t}]") for n in names for t in technologies]
+    return names
+
+
+def columns(technologies: list[str], levels: int, weekly: bool = True) -> list[str]:
+    """All column names of the weekly (or run-only) outcomes for a scenario's shape."""
+    return [
+        c
+        for o in CATALOG
+        if o.weekly == weekly and o.name not in EXPERIMENT_OUTCOMES
+        for c in expand(o.name, technologies, levels)
+    ]
+
+
+def _adopters_by(
+    group: np.ndarray, groups: int, mask: np.ndarray, adopted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adopters per group (rows) and technology (columns) among ``mask``, and group sizes.
+
+    Up to eight technologies, one count over (group, which technologies adopted) cells, with
+    each person's adoptions as the bits of one number; one count per technology above.
+    """
+    n_tech = adopted.shape[1]
+    outside = groups  # a group for everyone not in ``mask``
+    if n_tech > 8:
+        g = np.where(mask, group, outside)
+        size = np.bincount(g, minlength=groups + 1)[:groups]
+        sums = [np.bincount(g, weights=adopted[:, t], minlength=groups + 1) for t in range(n_tech)]
+        return np.stack(sums, axis=1)[:groups], size
+    code = np.where(mask, group, outside).astype(np.intp) << n_tech
+    for t in range(n_tech):
+        code |= adopted[:, t].view(np.uint8) << t
+    cells = np.bincount(code, minlength=(groups + 1) << n_tech)
+    cells = cells[: groups << n_tech].reshape(groups, 1 << n_tech)
+    pattern = np.arange(1 << n_tech)
+    sums = np.stack([cells[:, (pattern >> t) & 1 == 1].sum(axis=1) for t in range(n_tech)], 1)
+    return sums, cells.sum(axis=1)
+
+
+class TieIndex:
+    """Each informal tie once (upper triangle), for innovation's interactions."""
+
+    def __init__(self, network) -> None:
+        coo = network.tocoo()
+        upper = coo.row < coo.col
+        self.a = coo.row[upper]
+        self.b = coo.col[upper]
+
+
+def _total(counts: np.ndarray, mask: np.ndarray) -> float:
+    """The sum of ``counts`` (whole numbers) over ``mask``: exact in float64, in any order."""
+    return float(np.dot(mask.astype(np.float64), counts.astype(np.float64)))
+
+
+def tie_counts(
+    counts: Counts, alive: np.ndarray, cohort: np.ndarray, group: np.ndarray, extra=None
+) -> tuple[int, int, int]:
+    """(ties, cross-generation ties, cross-group ties) between current employees.
+
+    Informal ties are counted from each employee's neighbour counts (every tie twice: once
+    from each end); ``extra`` adds ties given as (slots a, slots b), such as persisting
+    mentoring ties, with -1 for a person who left.
+    """
+    total = _total(counts.alive, alive)
+    same_cohort = sum(
+        _total(counts.cohort[:, c], alive & (cohort == c)) for c in range(counts.cohort.shape[1])
+    )
+    # ties inside the group, plus ties among everyone else: all ends outside the group, less
+    # the ends outside that reach into it
+    in_group = alive & group
+    inside = _total(counts.underrepresented, in_group)
+    outside = total - _total(counts.alive, in_group)
+    same_group = inside + outside - (_total(counts.underrepresented, alive) - inside)
+    n, gen, grp = int(total) // 2, int(total - same_cohort) // 2, int(total - same_group) // 2
+    if extra is not None:
+        a, b = extra
+        live = (a >= 0) & (b >= 0)
+        a, b = a[live], b[live]
+        live = alive[a] & alive[b]
+        a, b = a[live], b[live]
+        n += a.size
+        gen += int((cohort[a] != cohort[b]).sum())
+        grp += int((group[a] != group[b]).sum())
+    return n, gen, grp
+
+
+def measure(model: ReverseMentoringModel) -> dict[str, float]:
+    """Measure every weekly outcome of the model's current state."""
+    st = model.state
+    alive = st.alive
+    seniors, juniors = alive & st.senior, alive & ~st.senior
+    introduced = model.introduced_weeks < model.week  # available during at least one step
+    techs = model.technology_names
+    out: dict[str, float] = {"headcount": float(alive.sum())}
+    levels = model.config.organization.levels
+    # adopters per (level, junior or senior) cell, in one count
+    cells, cell_size = _adopters_by(2 * st.level + st.senior, 2 * levels, alive, st.adopted)
+    cells, cell_size = cells.reshape(levels, 2, -1), cell_size.reshape(levels, 2)
+    by_seniority, size = cells.sum(axis=0), cell_size.sum(axis=0)
+    shares = {
+        "": by_seniority.sum(axis=0) / max(size.sum(), 1),
+        "_seniors": by_seniority[1] / max(size[1], 1),
+        "_juniors": by_seniority[0] / max(size[0], 1),
+    }
+    for suffix, share in shares.items():
+        out[f"adoption{suffix}"] = float(share[introduced].mean()) if introduced.any() else 0.0
+    for suffix, share in shares.items():
+        for t, name in enumerate(techs):
+            out[f"adoption{suffix}[{name}]"] = float(share[t])
+    by_level = cells.sum(axis=1) / np.maximum(cell_size.sum(axis=1), 1.0)[:, None]
+    for lv, share in enumerate(by_level):
+        for t, name in enumerate(techs):
+            out[f"adoption_level{lv}[{name}]"] = float(share[t])
+    groups = [st.digital, st.experience] if st.experience.size else [st.digital]
+    means = st.skill_means(groups)
+    digital = means[:, 0]
+    dj = float(digital[juniors].mean()) if juniors.any() else 0.0
+    ds = float(digital[seniors].mean()) if seniors.any() else 0.0
+    out["digital_skill_juniors"], out["digital_skill_seniors"], out["digital_skill_gap"] = (
+        dj,
+        ds,
+        dj - ds,
+    )
+    experience = means[:, 1] if st.experience.size else np.zeros(st.size)
+    out["experience_skill_juniors"] = float(experience[juniors].mean()) if juniors.any() else 0.0
+    extra = None
+    if model.program is not None:
+        ties = model.program.ties
+        extra = (model.program.slots(ties.a[ties.alive]), model.program.slots(ties.b[ties.alive]))
+    counts = model.neighbours.update(st)
+    n_ties, n_gen, n_group = tie_counts(counts, alive, st.cohort, st.underrepresented, extra)
+    out["cross_generation_tie_count"] = float(n_gen)
+    out["cross_group_tie_count"] = float(n_group)
+    cross_gen = n_gen / n_ties if n_ties else 0.0
+    cross_group = n_group / n_ties if n_ties else 0.0
+    ei = 2.0 * cross_gen - 1.0 if n_ties else 0.0
+    out["cross_generation_ties"], out["cross_group_ties"], out["ei_index_generation"] = (
+        cross_gen,
+        cross_group,
+        ei,
+    )
+    resistance = st.attitudes[:, 0]
+    out["mean_resistance"] = float(resistance[alive].mean())
+    out["mean_resistance_seniors"] = float(resistance[seniors].mean()) if seniors.any() else 0.0
+    out["mean_engagement"] = float(st.engagement[alive].mean())
+    _innovation_and_staffing(model, out)
+    _retention(model, out)
+    _program(model, out)
+    return out
+
+
+def _innovation_and_staffing(model: ReverseMentoringModel, out: dict[str, float]) -> None:
+    t = model.tally
+    years = max(model.week, 1) / 52.0
+    per100 = model.state.alive.sum() / 100.0
+    out["ideas"], out["implemented_ideas"] = float(t.ideas), float(t.implemented)
+    out["ideas_from_meetings"] = float(t.ideas_from_meetings)
+    out["ideas_per_100_per_year"] = t.ideas / per100 / years if model.week else 0.0
+    out["implemented_per_100_per_year"] = t.implemented / per100 / years if model.week else 0.0
+    for name, value in (
+        ("leavers", t.leavers),
+        ("retirements", t.retirements),
+        ("hires", t.hires),
+        ("promotions", t.promotions),
+        ("promotions_of_mentors", t.promotions_of_mentors),
+        ("turnover_cost", t.turnover_cost),
+        ("skill_lost_to_turnover", t.skill_lost),
+    ):
+        out[name] = float(value)
+
+
+def _retention(model: ReverseMentoringModel, out: dict[str, float]) -> None:
+    people = model.people
+    n0 = people.initial
+    initial = np.ones(n0, bool)
+    out["retention"] = people.retention(initial)
+    for c, name in enumerate(COHORTS):
+        out[f"retention[{name}]"] = people.retention(people.cohort[:n0] == c)
+    n = people.n
+    mentors, mentees = people.mentor_ever[:n], people.mentee_ever[:n]
+    out["retention_mentors"] = people.retention(mentors)
+    out["retention_mentees"] = people.retention(mentees)
+    base = people.in_program_cohort[:n] if model.program is not None else np.arange(n) < n0
+    out["retention_nonparticipants"] = people.retention(base & ~mentors & ~mentees)
+    slots = people.slot_of[:n][mentors]
+    slots = slots[slots >= 0]
+    out["engagement_mentors"] = float(model.state.engagement[slots].mean()) if slots.size else 0.0
+    out["mentors"], out["mentees"] = float(mentors.sum()), float(mentees.sum())
+
+
+_PROGRAM_ZEROS = (
+    "pairs_formed",
+    "active_pairs",
+    "pairs_completed",
+    "pairs_dissolved",
+    "pairs_ended_by_departure",
+    "match_rate",
+    "meetings_held",
+    "meetings_planned",
+    "meeting_completion",
+    "mean_relationship_quality",
+    "mentoring_ties",
+    "program_hours",
+    "program_cost",
+    "mentor_leadership_growth",
+)
+
+
+def _program(model: ReverseMentoringModel, out: dict[str, float]) -> None:
+    from sim.program.book import ACTIVE, COMPLETED, DISSOLVED, ENDED_BY_DEPARTURE
+
+    prog = model.program
+    if prog is None:
+        out.update(dict.fromkeys(_PROGRAM_ZEROS, 0.0))
+        return
+    book = prog.book
+    status = book.status
+    out["pairs_formed"] = float(book.n_boards)
+    out["active_pairs"] = float((status == ACTIVE).sum())
+    out["pairs_completed"] = float((status == COMPLETED).sum())
+    out["pairs_dissolved"] = float((status == DISSOLVED).sum())
+    out["pairs_ended_by_departure"] = float((status == ENDED_BY_DEPARTURE).sum())
+    out["match_rate"] = prog.matched / prog.volunteers if prog.volunteers else 0.0
+    out["meetings_held"], out["meetings_planned"] = (
+        float(prog.meetings_held),
+        float(prog.meetings_planned),
+    )
+    out["meeting_completion"] = (
+        prog.meetings_held / prog.meetings_planned if prog.meetings_planned else 0.0
+    )
+    active = status == ACTIVE
+    out["mean_relationship_quality"] = float(book.quality[active].mean()) if active.any() else 0.0
+    out["mentoring_ties"] = float(prog.ties.alive.sum())
+    out["program_hours"], out["program_cost"] = float(prog.hours), float(prog.cost)
+    out["mentor_leadership_growth"] = prog.leadership_growth()
+
+
+def run_outcomes(
+    model: ReverseMentoringModel, weekly: np.ndarray, names: list[str]
+) -> dict[str, float]:
+    """Outcomes measured once per run, from the weekly record."""
+    out: dict[str, float] = {}
+    horizon = model.week
+    for t, tech in enumerate(model.technology_names):
+        col = weekly[: horizon + 1, names.index(f"adoption_seniors[{tech}]")]
+        start = int(model.introduced_weeks[t])
+        reached = np.flatnonzero(col[start:] >= 0.5)
+        weeks = float(reached[0]) if reached.size else float(horizon - start + 1)
+        out[f"weeks_to_half_seniors[{tech}]"] = weeks
+    at = min(52, horizon)
+    row = weekly[at]
+    for source, target in (
+        ("retention", "retention_12m"),
+        ("retention_mentors", "retention_12m_mentors"),
+        ("retention_mentees", "retention_12m_mentees"),
+        ("retention_nonparticipants", "retention_12m_nonparticipants"),
+    ):
+        out[target] = float(row[names.index(source)])
+    for c in COHORTS:
+        out[f"retention_12m[{c}]"] = float(row[names.index(f"retention[{c}]")])
+    return out
+
+
+__all__ = ["CATALOG", "Outcome", "columns", "expand", "measure", "run_outcomes"]

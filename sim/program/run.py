@@ -1,0 +1,417 @@
+"""A program running in a model: calendar, pairs, meetings, learning, quality, attitudes, cost.
+
+:class:`ProgramRun` holds the pair book and applies the program's phases of the weekly step
+by calling the rule functions of the mechanism modules; it draws from its own named streams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.state import OPENNESS, RESISTANCE, WILLINGNESS
+from sim.mechanisms import attitudes, learning, meetings, relationship
+from sim.mechanisms.economics import by_level
+from sim.program import pairing, participation
+from sim.program.book import ACTIVE, COMPLETED, DISSOLVED, ENDED_BY_DEPARTURE, PairBook
+from sim.program.design import Program
+
+if TYPE_CHECKING:
+    from sim.model.model import ReverseMentoringModel
+
+
+@dataclass
+class Week:
+    """What the program's boards did this week (arrays over the active boards)."""
+
+    boards: np.ndarray
+    held: np.ndarray
+    planned: np.ndarray
+    good: np.ndarray
+    bad: np.ndarray
+
+    @property
+    def missed(self) -> np.ndarray:
+        """Planned meetings not held."""
+        return self.planned - self.held
+
+
+class ProgramRun:
+    """The state and phases of one program design inside one model run.
+
+    Args:
+        model: The model the program runs in.
+        program: The program design.
+    """
+
+    def __init__(self, model: ReverseMentoringModel, program: Program) -> None:
+        self.model = model
+        self.program = program
+        st = model.state
+        names = model.config.organization.skill_names
+        self.focus = np.array([names.index(s) for s in program.focus], dtype=np.int64)
+        self.score_columns = self.focus if self.focus.size else st.digital
+        dyn = model.config.dynamics
+        self.skill_weights = learning.skill_weights(
+            st.skills.shape[1], st.digital, self.focus, dyn.learning
+        )
+        self.leadership = names.index("leadership") if "leadership" in names else None
+        self.book = PairBook()
+        self.ties = relationship.MentoringTies()
+        self.mandatory = program.participation == "mandatory"
+        self.group_size = program.group_size if program.format == "group" else None
+        self.first_start = min(w.start_week for w in program.waves)
+        self.mentor_pool = np.zeros(0, np.int64)  # persons who volunteered to mentor
+        self.repairs: dict[int, int] = {}
+        self.pending_repair: list[int] = []
+        self.volunteers = 0
+        self.matched = 0
+        self.hours = 0.0
+        self.cost = 0.0
+        self.meetings_held = 0
+        self.meetings_planned = 0.0
+        self.ideas = (0, 0)
+        self.last = Week(*(np.zeros(0, np.int64) for _ in range(5)))
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def running(self) -> bool:
+        """Whether the program is under way (from its first wave until its last pair ends)."""
+        week = self.model.now
+        last_wave = max(w.start_week for w in self.program.waves)
+        return week >= self.first_start and (week <= last_wave or self.book.active().size > 0)
+
+    def slots(self, persons: np.ndarray) -> np.ndarray:
+        """Current slots of persons (-1 for those who left)."""
+        return self.model.people.slot_of[persons]
+
+    def board_mentor_slots(self, boards: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(link index, mentor slot) of the links of ``boards``."""
+        link_board, link_mentor = self.book.links
+        idx = np.flatnonzero(np.isin(link_board, boards))
+        return idx, self.slots(link_mentor[idx])
+
+    def load(self) -> np.ndarray:
+        """Active boards each slot mentors on."""
+        load = np.zeros(self.model.state.size, np.int64)
+        _, mentors = self.board_mentor_slots(self.book.active())
+        np.add.at(load, mentors[mentors >= 0], 1)
+        return load
+
+    def hourly(self, slots: np.ndarray) -> np.ndarray:
+        """Hourly cost of the employees in ``slots``."""
+        return by_level(self.program.hourly_cost_by_level, self.model.state.level[slots])
+
+    # ------------------------------------------------------------------ phase 1: calendar
+
+    def calendar(self) -> None:
+        """End boards that reached their planned end, open waves, and re-pair if enabled."""
+        week = self.model.now
+        book = self.book
+        due = book.active()[book.planned_end[book.active()] <= week]
+        self._end(due, COMPLETED)
+        draws = self.model.streams["program.optin"].random((self.model.state.size, 2))
+        for wave_index, wave in enumerate(self.program.waves):
+            if wave.start_week == week:
+                self._open_wave(wave_index, wave, draws)
+        if self.program.repairing.enabled and self.pending_repair:
+            persons = np.array(self.pending_repair, dtype=np.int64)
+            self.pending_repair = []
+            slots = self.slots(persons)
+            self._pair(slots[slots >= 0], wave=-1, repair=True)
+
+    def _open_wave(self, wave_index: int, wave, draws: np.ndarray) -> None:
+        st, people = self.model.state, self.model.people
+        if self.model.now == self.first_start:
+            people.in_program_cohort[: people.n] |= people.employed
+        mentors, mentees = participation.opt_in(
+            st, self.program, self.model.config.dynamics.participation, draws
+        )
+        busy = np.zeros(st.size, bool)
+        active = self.book.active()
+        busy[self.slots(self.book.mentee[active])] = True
+        mentees &= ~busy
+        self.mentor_pool = np.union1d(self.mentor_pool, st.person[np.flatnonzero(mentors)])
+        volunteers = np.flatnonzero(mentees)
+        self.volunteers += volunteers.size
+        order = self.model.streams["program.waves"].permutation(volunteers.size)
+        rule = self.program.eligibility
+        chosen = participation.cap_mentees(
+            volunteers, st.department, rule.department_cap, wave.size, order
+        )
+        if self.mandatory:
+            att = st.attitudes
+            att[chosen, RESISTANCE] = attitudes.reactance(
+                att[chosen, RESISTANCE], att[chosen, OPENNESS], self.model.config.dynamics.attitudes
+            )
+        self._pair(np.sort(chosen), wave=wave_index, repair=False)
+
+    def _pair(self, mentees: np.ndarray, wave: int, repair: bool) -> None:
+        st = self.model.state
+        pool = self.slots(self.mentor_pool)
+        pool = pool[pool >= 0]
+        free = self.program.mentor_capacity - self.load()[pool]
+        mentors = pool[free > 0]
+        if mentees.size == 0 or mentors.size == 0:
+            return
+        pairs = pairing.form_pairs(
+            self.program.pairing,
+            st,
+            mentors,
+            mentees,
+            capacity=free[free > 0],
+            focus=self.score_columns,
+            weights=self.program.weights,
+            exclude_reporting_lines=self.program.exclude_reporting_lines,
+            rng=self.model.streams["program.pairing"],
+            group_size=self.group_size,
+        )
+        self._start(pairs, wave, repair)
+
+    def _start(self, pairs: list[tuple[int, tuple[int, ...]]], wave: int, repair: bool) -> None:
+        if not pairs:
+            return
+        st, people, week = self.model.state, self.model.people, self.model.now
+        dyn = self.model.config.dynamics
+        first_link = self.book.n_links
+        new_boards = []
+        for mentee, mentors in pairs:
+            ms = np.asarray(mentors)
+            compat = relationship.compatibility(
+                st.attitudes[ms, WILLINGNESS].mean(),
+                st.attitudes[mentee, OPENNESS],
+                st.attitudes[mentee, RESISTANCE],
+                self.program.mentor_training,
+                dyn.relationship,
+            )
+            person = int(st.person[mentee])
+            b = self.book.add(
+                person,
+                tuple(int(p) for p in st.person[ms]),
+                wave=wave,
+                start=week,
+                planned_end=week + self.program.duration_weeks,
+                end=-1,
+                status=ACTIVE,
+                quality=float(compat),
+                quality_start=float(compat),
+                compatibility=float(compat),
+                cross_department=bool((st.department[ms] != st.department[mentee]).any()),
+                repair_round=self.repairs.get(person, 0),
+            )
+            new_boards.append(b)
+        board_idx = np.array(new_boards)
+        _, link_mentor = self.book.links
+        mentor_slots = self.slots(link_mentor[first_link:])
+        if self.leadership is not None:
+            self.book.set_leadership_start(st.skills[mentor_slots, self.leadership], first_link)
+        people.mentor_ever[link_mentor[first_link:]] = True
+        people.mentee_ever[self.book.mentee[board_idx]] = True
+        self.matched += 0 if repair else len(pairs)
+        if self.program.mentor_training:
+            new_mentors = np.unique(mentor_slots)
+            hours = dyn.economics.mentor_training_hours
+            self.hours += hours * new_mentors.size
+            self.cost += hours * float(self.hourly(new_mentors).sum())
+
+    def _end(self, boards: np.ndarray, status: int) -> None:
+        if boards.size == 0:
+            return
+        self.book.status[boards] = status
+        self.book.end[boards] = self.model.now
+
+    def end_for_departures(self, persons: np.ndarray) -> None:
+        """End the active boards whose mentee or a mentor left."""
+        active = self.book.active()
+        gone = np.isin(self.book.mentee[active], persons)
+        link_board, link_mentor = self.book.links
+        gone_links = link_board[np.isin(link_mentor, persons)]
+        gone |= np.isin(active, gone_links)
+        self._end(active[gone], ENDED_BY_DEPARTURE)
+
+    # ------------------------------------------------------------------ phases 2-5
+
+    def meet(self) -> Week:
+        """Phase 2: meetings held by each active board this week (and how they went)."""
+        st, dyn, prog = self.model.state, self.model.config.dynamics, self.program
+        boards = self.book.active()
+        n = boards.size
+        rng_m, rng_r = self.model.streams["meetings"], self.model.streams["relationship"]
+        if n == 0:
+            self.last = Week(boards, *(np.zeros(0, np.int64) for _ in range(4)))
+            return self.last
+        mentee = self.slots(self.book.mentee[boards])
+        idx, mentor = self.board_mentor_slots(boards)
+        link_board = self.book.links[0][idx]
+        pos = np.searchsorted(boards, link_board)
+        eng = np.zeros(n)
+        np.add.at(eng, pos, st.engagement[mentor])
+        eng = 0.5 * (st.engagement[mentee] + eng / np.bincount(pos, minlength=n))
+        resistance = st.attitudes[mentee, RESISTANCE]
+        planned = meetings.planned_this_week(prog.cadence_per_week, rng_m.random(n))
+        width = int(np.ceil(prog.cadence_per_week))
+        p_attend = meetings.attendance(
+            dyn.meetings, resistance, eng, prog.sponsorship, self.mandatory
+        )
+        held = meetings.held(planned, p_attend, rng_m.random((n, width)))
+        mult = dyn.meetings.mandatory_multiplier if self.mandatory else 1.0
+        p_good = relationship.good_probability(
+            self.book.compatibility[boards], resistance, mult, dyn.relationship
+        )
+        good = (
+            (rng_r.random((n, width)) < p_good[:, None])
+            & (np.arange(width)[None, :] < held[:, None])
+        ).sum(axis=1)
+        self.last = Week(boards, held, planned, good, held - good)
+        self.meetings_held += int(held.sum())
+        self.meetings_planned += float(prog.cadence_per_week) * n
+        self.book.meetings_planned[boards] += prog.cadence_per_week
+        self.book.meetings_held[boards] += held
+        self.book.meetings_missed[boards] += planned - held
+        self._cost(boards, held, mentee, mentor, pos)
+        self._tie_up(boards, held, idx)
+        return self.last
+
+    def _cost(self, boards, held, mentee, mentor, pos) -> None:
+        hours = self.program.hours_per_meeting
+        per_board = self.hourly(mentee)
+        np.add.at(per_board, pos, self.hourly(mentor))
+        people_per_board = 1 + np.bincount(pos, minlength=boards.size)
+        self.hours += hours * float((held * people_per_board).sum())
+        self.cost += hours * float((held * per_board).sum())
+
+    def _tie_up(self, boards, held, link_idx) -> None:
+        first = (held > 0) & (self.book.meetings_held[boards] == held)
+        if not first.any():
+            return
+        link_board, link_mentor = self.book.links
+        new = np.isin(link_board[link_idx], boards[first])
+        li = link_idx[new]
+        self.ties.add(self.book.mentee[link_board[li]], link_mentor[li], link_board[li])
+
+    def learn(self) -> np.ndarray:
+        """Phase 3: two-way learning at this week's meetings; returns the skill change per slot."""
+        st, dyn, wk = self.model.state, self.model.config.dynamics, self.last
+        delta = np.zeros_like(st.skills)
+        met = wk.held > 0
+        if not met.any():
+            return delta
+        boards, n = wk.boards[met], wk.held[met].astype(float)
+        quality = self.book.quality[boards]
+        mentee = self.slots(self.book.mentee[boards])
+        idx, mentor = self.board_mentor_slots(boards)
+        pos = np.searchsorted(boards, self.book.links[0][idx])
+        target = np.zeros((boards.size, st.skills.shape[1]))
+        np.maximum.at(target, pos, st.skills[mentor])
+        gain = dyn.learning.training_gain if self.program.mentor_training else 1.0
+        d_mentee = learning.mentee_delta(
+            st.skills[mentee],
+            target,
+            n,
+            quality,
+            st.attitudes[mentee, RESISTANCE],
+            self.skill_weights,
+            st.digital,
+            dyn.learning,
+        )
+        d_mentor = learning.mentor_delta(
+            st.skills[mentor],
+            st.skills[mentee][pos],
+            n[pos],
+            quality[pos],
+            st.experience,
+            self.leadership,
+            gain,
+            dyn.learning,
+        )
+        np.add.at(delta, mentee, d_mentee)
+        np.add.at(delta, mentor, d_mentor)
+        st.skills[:] = np.clip(st.skills + delta, 0.0, 1.0)
+        return delta
+
+    def relate(self) -> None:
+        """Phase 4: relationship quality moves; pairs under the threshold dissolve early."""
+        dyn, wk = self.model.config.dynamics.relationship, self.last
+        if wk.boards.size:
+            q = relationship.new_quality(
+                self.book.quality[wk.boards], wk.good, wk.bad, wk.missed, dyn
+            )
+            self.book.quality[wk.boards] = q
+            failing = wk.boards[(q < dyn.dissolve_below) & (wk.planned > 0)]
+            self._end(failing, DISSOLVED)
+            self._queue_repairs(failing)
+        active = np.zeros(self.book.n_boards, bool)
+        active[self.book.active()] = True
+        self.ties.decay(
+            active, self.model.streams["ties"].random(self.ties.a.size), dyn.tie_persistence
+        )
+
+    def _queue_repairs(self, boards: np.ndarray) -> None:
+        rule = self.program.repairing
+        if not rule.enabled:
+            return
+        for person in self.book.mentee[boards].tolist():
+            done = self.repairs.get(person, 0)
+            if done < rule.max_times:
+                self.repairs[person] = done + 1
+                self.pending_repair.append(person)
+
+    def change_attitudes(self) -> None:
+        """Phase 5 (program part): mentees' resistance and openness after their meetings."""
+        st, wk = self.model.state, self.last
+        if wk.boards.size == 0:
+            return
+        mentee = self.slots(self.book.mentee[wk.boards])
+        r, o = attitudes.after_meetings(
+            st.attitudes[mentee, RESISTANCE],
+            st.attitudes[mentee, OPENNESS],
+            wk.good,
+            wk.bad,
+            self.model.config.dynamics.attitudes,
+        )
+        st.attitudes[mentee, RESISTANCE], st.attitudes[mentee, OPENNESS] = r, o
+
+    # ------------------------------------------------------------------ exposure and roles
+
+    def exposure(self) -> np.ndarray:
+        """Mentoring exposure per slot and technology: share of a mentee's board that adopted, if it met."""
+        st, wk = self.model.state, self.last
+        exp = np.zeros(st.adopted.shape)
+        met = wk.boards[wk.held > 0]
+        if met.size == 0:
+            return exp
+        idx, mentor = self.board_mentor_slots(met)
+        pos = np.searchsorted(met, self.book.links[0][idx])
+        share = np.zeros((met.size, st.adopted.shape[1]))
+        np.add.at(share, pos, st.adopted[mentor].astype(float))
+        share /= np.bincount(pos, minlength=met.size)[:, None]
+        exp[self.slots(self.book.mentee[met])] = share
+        return exp
+
+    def roles(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per slot: active mentor, active mentee, and persisting mentoring ties."""
+        st = self.model.state
+        mentor, mentee, ties = np.zeros(st.size), np.zeros(st.size), np.zeros(st.size)
+        active = self.book.active()
+        mentee_slots = self.slots(self.book.mentee[active])
+        mentee[mentee_slots[mentee_slots >= 0]] = 1.0
+        _, mentor_slots = self.board_mentor_slots(active)
+        mentor[mentor_slots[mentor_slots >= 0]] = 1.0
+        for end in (self.ties.a[self.ties.alive], self.ties.b[self.ties.alive]):
+            s = self.slots(end)
+            np.add.at(ties, s[s >= 0], 1.0)
+        return mentor, mentee, ties
+
+    def leadership_growth(self) -> float:
+        """Mean leadership gained by mentors since they started mentoring (current mentors' links)."""
+        if self.leadership is None or self.book.n_links == 0:
+            return 0.0
+        slots = self.slots(self.book.links[1])
+        here = slots >= 0
+        if not here.any():
+            return 0.0
+        now = self.model.state.skills[slots[here], self.leadership]
+        return float((now - self.book.link_leadership_start[: self.book.n_links][here]).mean())

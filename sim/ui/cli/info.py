@@ -1,0 +1,77 @@
+"""Small commands: ``validate``, ``list``, ``app`` and ``docs``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.model.scenario import ScenarioError, load_scenario
+from sim.ui.cli.common import add_scenario_args
+
+
+def add_parsers(sub) -> None:
+    """Add the ``validate``, ``list``, ``app`` and ``docs`` commands."""
+    p = sub.add_parser("validate", help="check a scenario file; prints ok or every error")
+    add_scenario_args(p, file_required=True)
+    p.set_defaults(handler=_validate)
+
+    p = sub.add_parser("list", help="list outcomes or pairing policies")
+    p.add_argument("what", choices=["outcomes", "policies"])
+    p.set_defaults(handler=_list)
+
+    p = sub.add_parser("app", help="start the interactive web app (needs the 'app' extra)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.set_defaults(handler=_app)
+
+    p = sub.add_parser(
+        "docs", help="regenerate docs/SCENARIOS.md and the ODD parameter table from the schema"
+    )
+    p.add_argument("--out", type=Path, default=Path("docs/SCENARIOS.md"))
+    p.set_defaults(handler=_docs)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    load_scenario(args.file, overrides=args.overrides)
+    print("ok")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    if args.what == "outcomes":
+        from sim.model.outcomes import CATALOG
+
+        width = max(len(o.name) for o in CATALOG)
+        for o in CATALOG:
+            print(f"{o.name:<{width}}  {o.unit:<16}  {o.doc}{'' if o.weekly else ' (per run)'}")
+    else:
+        from sim.program.pairing import POLICY_DOCS
+
+        width = max(map(len, POLICY_DOCS))
+        for name, doc in POLICY_DOCS.items():
+            print(f"{name:<{width}}  {doc}")
+    return 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    try:
+        from sim.ui.app import main as app_main
+    except ImportError:
+        raise ScenarioError(["the app needs the app extra: pip install 'mentorsim[app]'"]) from None
+    app_main(host=args.host, port=args.port)
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from sim.ui.docgen import odd_with_table, scenarios_markdown
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(scenarios_markdown())
+    print(f"wrote {args.out}")
+    odd = args.out.parent / "ODD.md"
+    if odd.exists():
+        odd.write_text(odd_with_table(odd.read_text()))
+        print(f"updated the parameter table of {odd}")
+    return 0

@@ -1,0 +1,963 @@
+"""Figures of an experiment's results: adoption, retention, innovation, pairs, differences, sweeps.
+
+Every figure function takes :class:`~sim.experiments.experiment.Results` and returns a
+:class:`matplotlib.figure.Figure` (no pyplot global state, so any backend, ``Agg`` included,
+works), or None when the results lack the columns the figure needs (March (1991) results have
+no program outcomes, a single-point experiment has no sweep). :func:`write_figures` writes
+each figure that can be drawn as PNG and SVG into ``OUT/figures/``, atomically and
+deterministically: the same results give the same bytes.
+
+Bands and error bars are two-sided 95% t intervals of the mean over replications
+(:func:`mean_band`), the same intervals as :mod:`sim.experiments.stats`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from cycler import cycler
+from matplotlib.figure import Figure
+from scipy import stats
+
+from sim.model.outcomes import CATALOG
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from sim.experiments.experiment import Results
+
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#000000",  # black
+    "#F0E442",  # yellow (last: weak on white)
+)
+"""The Okabe-Ito colour-blind-safe palette, in the order series take it."""
+
+FOREST_OUTCOMES: tuple[str, ...] = (
+    "adoption_seniors",
+    "digital_skill_gap",
+    "retention_12m",
+    "implemented_per_100_per_year",
+    "mean_resistance_seniors",
+    "roi",
+)
+"""Outcomes of the forest plot by default."""
+
+SWEEP_OUTCOMES: tuple[str, ...] = (
+    "code_knowledge",
+    "adoption_seniors",
+    "retention_12m",
+    "implemented_per_100_per_year",
+    "digital_skill_gap",
+)
+"""Outcomes the sweep figure draws by default: the first one the results have."""
+
+MAX_SERIES = 8
+"""Most lines in one panel (one colour each); per-week figures with more are not drawn."""
+
+EXTRA_UNITS: dict[str, str] = {
+    "code_knowledge": "code score / m",
+    "code_accuracy": "share",
+    "mean_individual_knowledge": "belief score / m",
+    "equilibrium": "1 = reached",
+    "periods": "periods",
+}
+"""Units of outcomes outside :data:`sim.model.outcomes.CATALOG` (March (1991))."""
+
+STATUS_LABELS: dict[str, str] = {
+    "completed": "completed",
+    "dissolved_early": "dissolved early",
+    "ended_by_departure": "ended by departure",
+    "active": "still active",
+}
+"""Pair statuses in drawing order, with their labels."""
+
+STYLE: dict[str, Any] = {
+    "svg.hashsalt": "mentorsim",
+    "svg.fonttype": "path",
+    "font.size": 9.0,
+    "axes.titlesize": 10.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "axes.prop_cycle": cycler(color=list(OKABE_ITO)),
+    "legend.frameon": False,
+    "legend.fontsize": 8.0,
+    "figure.dpi": 100.0,
+    "savefig.dpi": 150.0,
+    "path.simplify": False,
+}
+"""Matplotlib settings every figure is drawn and saved with."""
+
+ID_COLUMNS = ("point", "arm", "replication", "seed", "week")
+"""Identifier columns of the results tables (not outcomes)."""
+
+
+def _styled(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with mpl.rc_context(STYLE):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _family_pattern(name: str) -> re.Pattern[str]:
+    text = re.escape(name)
+    for family in (re.escape("[technology]"), re.escape("[cohort]")):
+        text = text.replace(family, r"\[[^\]]+\]")
+    text = text.replace(re.escape("{level}"), r"\d+")
+    return re.compile(text)
+
+
+_PATTERNS = tuple((_family_pattern(o.name), o) for o in CATALOG)
+
+
+def unit_of(outcome: str) -> str:
+    """Return the unit of an outcome column, family members included.
+
+    Args:
+        outcome: A column name such as ``adoption_seniors[genai_assistant]``.
+
+    Returns:
+        The unit from :data:`sim.model.outcomes.CATALOG` (or :data:`EXTRA_UNITS`), "" if unknown.
+    """
+    for pattern, entry in _PATTERNS:
+        if pattern.fullmatch(outcome):
+            return entry.unit
+    return EXTRA_UNITS.get(outcome, "")
+
+
+def is_share(outcome: str) -> bool:
+    """Return whether an outcome is a share (0-1), shown as points (x100) in differences."""
+    return unit_of(outcome) == "share"
+
+
+def axis_label(name: str, unit: str | None = None) -> str:
+    """Return ``name (unit)``, or the name alone when the unit is unknown or "-"."""
+    unit = unit_of(name) if unit is None else unit
+    return f"{name} ({unit})" if unit and unit != "-" else name
+
+
+def parameter_unit(path: str) -> str:
+    """Return the declared unit of a scenario field path (``march.p1``), "" if unknown."""
+    from pydantic import BaseModel
+
+    from sim.model.scenario import Scenario
+
+    model: Any = Scenario
+    info = None
+    for part in path.split("."):
+        if part.isdigit():
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return ""
+        info = fields[part]
+        model = _model_in(info.annotation, BaseModel)
+    extra = getattr(info, "json_schema_extra", None) or {}
+    unit = extra.get("unit", "") if isinstance(extra, dict) else ""
+    return "" if unit == "-" else str(unit)
+
+
+def _model_in(annotation: Any, base: type) -> Any:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, base):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg, base)
+        if found is not None:
+            return found
+    return None
+
+
+def _text(value: Any) -> str:
+    """Plain text for a matplotlib label: dollar signs would start mathtext."""
+    return str(value).replace("$", r"\$")
+
+
+def mean_band(
+    frame: pd.DataFrame, outcome: str, by: Sequence[str], level: float = 0.95
+) -> pd.DataFrame:
+    """Mean and two-sided t confidence interval of an outcome over replications, per group.
+
+    Args:
+        frame: Tidy rows, one per replication (and week, ...), e.g. ``results.timeseries``.
+        outcome: Column to summarize.
+        by: Grouping columns, e.g. ``["arm", "week"]``; groups keep their first-seen order.
+        level: Confidence level.
+
+    Returns:
+        One row per group with the ``by`` columns, ``n``, ``mean``, ``low`` and ``high``:
+        ``mean -+ t(level, n - 1) * sd / sqrt(n)`` (sd with ddof 1); ``low == high == mean``
+        when ``n < 2``. Missing values are left out.
+    """
+    by = list(by)
+    agg = (
+        frame.groupby(by, sort=False, dropna=False)[outcome]
+        .agg(n="count", mean="mean", std="std")
+        .reset_index()
+    )
+    n = agg["n"].to_numpy(float)
+    sd = agg["std"].fillna(0.0).to_numpy(float)
+    dof = np.maximum(n - 1.0, 1.0)
+    half = stats.t.ppf(0.5 + level / 2.0, dof) * sd / np.sqrt(np.maximum(n, 1.0))
+    half = np.where(n >= 2, half, 0.0)
+    mean = agg["mean"].to_numpy(float)
+    out = agg[by].copy()
+    out["n"] = agg["n"].astype(int)
+    out["mean"], out["low"], out["high"] = mean, mean - half, mean + half
+    return out
+
+
+def varied_columns(results: Results) -> list[str]:
+    """Return the varied field paths of a sweep (the columns between ``point`` and ``arm``)."""
+    cols = list(results.runs.columns)
+    if "point" not in cols:
+        return []
+    start = cols.index("point") + 1
+    end = cols.index("arm") if "arm" in cols else start
+    found = cols[start:end]
+    if not found:  # a results table reordered by hand: fall back to the manifest's points
+        points = (results.manifest or {}).get("points") or []
+        keys = [k for p in points if isinstance(p, dict) for k in p]
+        found = [k for k in dict.fromkeys(keys) if k in cols]
+    return found
+
+
+def arm_order(results: Results) -> list[str]:
+    """Return the arms present in the results, in the scenario's order."""
+    present: list[str] = []
+    for frame in (results.runs, results.timeseries, results.comparison, results.pairs):
+        if "arm" in frame.columns:
+            present += [str(a) for a in frame["arm"].unique() if str(a) not in present]
+    listed = [str(a) for a in (results.manifest or {}).get("arms") or [] if str(a) in present]
+    return listed + [a for a in present if a not in listed]
+
+
+def baseline_arm(results: Results) -> str | None:
+    """Return the baseline arm's name (from the comparison, else the manifest), or None."""
+    c = results.comparison
+    if "baseline" in c.columns and len(c):
+        return str(c["baseline"].iloc[0])
+    base = (results.manifest or {}).get("baseline_arm")
+    return str(base) if base is not None else None
+
+
+def arm_colours(results: Results) -> dict[str, str]:
+    """Return one Okabe-Ito colour per arm, the same in every figure."""
+    return {arm: OKABE_ITO[i % len(OKABE_ITO)] for i, arm in enumerate(arm_order(results))}
+
+
+def _replications(results: Results) -> int:
+    if "replication" in results.runs.columns and len(results.runs):
+        return int(results.runs["replication"].nunique())
+    return int((results.manifest or {}).get("replications") or 0)
+
+
+def _point_label(values: dict[str, Any]) -> str:
+    """``name=value, ...`` with each field path shortened to its last part where unambiguous."""
+    short = [k.rsplit(".", 1)[-1] for k in values]
+    names = short if len(set(short)) == len(short) else list(values)
+    return ", ".join(f"{n}={_cell(v)}" for n, v in zip(names, values.values(), strict=True))
+
+
+def _short(path: str) -> str:
+    return path.rsplit(".", 1)[-1]
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True)
+class _Series:
+    keys: dict[str, Any]
+    label: str
+    colour: str
+    linestyle: str = "-"
+
+    @property
+    def hatch(self) -> str | None:
+        """Bar hatch standing for the line style (arms in a sweep)."""
+        return {"-": None, "--": "//", ":": "..", "-.": "xx"}.get(self.linestyle)
+
+    def mask(self, frame: pd.DataFrame) -> pd.Series:
+        keep = pd.Series(True, index=frame.index)
+        for col, value in self.keys.items():
+            keep &= frame[col] == value
+        return keep
+
+
+def _series(results: Results, frame: pd.DataFrame) -> list[_Series]:
+    """One series per arm, or per (sweep point, arm) when the results hold several points."""
+    if "arm" not in frame.columns or not len(frame):
+        return []
+    colours = arm_colours(results)
+    arms = [a for a in arm_order(results) if (frame["arm"].astype(str) == a).any()]
+    if "point" not in frame.columns or frame["point"].nunique() < 2:
+        return [_Series({"arm": a}, _text(a), colours[a]) for a in arms]
+    varied = [c for c in varied_columns(results) if c in frame.columns]
+    points = frame.drop_duplicates("point")[["point", *varied]]
+    styles = ("-", "--", ":", "-.")
+    out = []
+    for i, row in enumerate(points.itertuples(index=False)):
+        values = dict(zip(["point", *varied], row, strict=True))
+        label = _point_label({k: values[k] for k in varied}) or f"point {values['point']}"
+        for j, arm in enumerate(arms):
+            colour = OKABE_ITO[i % len(OKABE_ITO)]  # colour: the point; style: the arm
+            style = styles[j % len(styles)]
+            out.append(
+                _Series(
+                    {"point": values["point"], "arm": arm}, _text(f"{arm} ({label})"), colour, style
+                )
+            )
+    return out
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _band_panel(
+    ax: Axes,
+    frame: pd.DataFrame,
+    outcome: str,
+    series: list[_Series],
+    x: str = "week",
+) -> None:
+    keys = list(series[0].keys)
+    band = mean_band(frame, outcome, [*keys, x])
+    for s in series:
+        sub = band[s.mask(band)].sort_values(x)
+        if not len(sub):
+            continue
+        xs = sub[x].to_numpy(float)
+        ax.fill_between(
+            xs,
+            sub["low"].to_numpy(float),
+            sub["high"].to_numpy(float),
+            color=s.colour,
+            alpha=0.2,
+            linewidth=0,
+            label=f"_band:{s.label}",
+        )
+        ax.plot(xs, sub["mean"].to_numpy(float), color=s.colour, linestyle=s.linestyle, lw=1.6)
+    ax.set_xlim(float(band[x].min()), float(band[x].max()))
+
+
+def _legend(fig: Figure, series: list[_Series], bars: bool = False) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor=s.colour, hatch=s.hatch, edgecolor="white")
+        if bars
+        else Line2D([], [], color=s.colour, linestyle=s.linestyle, lw=2)
+        for s in series
+    ]
+    longest = max(len(s.label) for s in series)
+    fits = int(fig.get_figwidth() * 11 / (longest + 6))  # about 11 legend characters per inch
+    fig.legend(
+        handles,
+        [s.label for s in series],
+        loc="outside lower center",
+        ncols=max(1, min(len(series), 4, fits)),
+    )
+
+
+def _subtitle(results: Results) -> str:
+    n = _replications(results)
+    return f"mean and 95% CI over {n} replication{'s' if n != 1 else ''}"
+
+
+# ---------------------------------------------------------------------- figures
+
+
+@_styled
+def adoption_figure(results: Results) -> Figure | None:
+    """Adoption curves per arm, overall and among seniors, with 95% CI bands.
+
+    Args:
+        results: Experiment results with weekly ``adoption`` and/or ``adoption_seniors``.
+
+    Returns:
+        One panel per outcome present (x: week, y: adopted share), or None when neither is.
+    """
+    ts = results.timeseries
+    panels = [
+        (o, t)
+        for o, t in (("adoption", "All employees"), ("adoption_seniors", "Seniors"))
+        if o in ts.columns
+    ]
+    series = _series(results, ts)
+    if not panels or "week" not in ts.columns or not series or len(series) > MAX_SERIES:
+        return None
+    fig = _new_figure(4.2 * len(panels) + 0.6, 3.9)
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    for ax, (outcome, title) in zip(axes, panels, strict=True):
+        _band_panel(ax, ts, outcome, series)
+        ax.set_title(f"{title} ({outcome})")
+        ax.set_xlabel("week")
+        ax.set_ylim(bottom=0)
+    axes[0].set_ylabel("adopted share")
+    fig.suptitle(f"Digital adoption by arm ({_subtitle(results)})")
+    _legend(fig, series)
+    return fig
+
+
+def _retention_columns(columns: Iterable[str]) -> tuple[list, list, str]:
+    cols = set(columns)
+    prefix = "retention_12m" if "retention_12m" in cols else "retention"
+    from sim.core.organization_params import COHORTS
+
+    cohort = [("all", prefix)] + [(c.replace("_", " "), f"{prefix}[{c}]") for c in COHORTS]
+    part = [
+        ("mentors", f"{prefix}_mentors"),
+        ("mentees", f"{prefix}_mentees"),
+        ("non-\nparticipants", f"{prefix}_nonparticipants"),
+    ]
+    return (
+        [(label, col) for label, col in cohort if col in cols],
+        [(label, col) for label, col in part if col in cols],
+        prefix,
+    )
+
+
+@_styled
+def retention_figure(results: Results) -> Figure | None:
+    """Retention per arm by cohort and by participation: bars of means with 95% CIs.
+
+    Uses the run outcomes ``retention_12m`` (at week 52, or the horizon if shorter) and their
+    cohort and participation members, else the final week's ``retention`` family. Runs of an
+    arm without mentors (or mentees) are left out of that group, whose retention is 0 there
+    by definition.
+
+    Args:
+        results: Experiment results.
+
+    Returns:
+        Two panels (by cohort, by participation), or None without retention columns.
+    """
+    runs = results.runs
+    by_cohort, by_part, prefix = _retention_columns(runs.columns)
+    series = _series(results, runs)
+    panels = [(t, g) for t, g in (("by cohort", by_cohort), ("by participation", by_part)) if g]
+    if not panels or not series or len(series) > MAX_SERIES:
+        return None
+    counts = {"mentors": "mentors", "mentees": "mentees"}
+    keys = list(series[0].keys)
+    widths = [max(len(g), 2) for _, g in panels]
+    fig = _new_figure(min(14.0, 2.2 + 0.55 * len(series) * sum(widths) / 2), 3.9)
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False, width_ratios=widths)[0]
+    width = 0.8 / len(series)
+    for ax, (title, groups) in zip(axes, panels, strict=True):
+        for g, (label, col) in enumerate(groups):
+            frame = runs
+            if label in counts and counts[label] in runs.columns:
+                frame = runs[runs[counts[label]] > 0]
+            if not len(frame):
+                continue
+            band = mean_band(frame, col, keys)
+            for i, s in enumerate(series):
+                row = band[s.mask(band)]
+                if not len(row):
+                    continue
+                _ci_bar(ax, g - 0.4 + width * (i + 0.5), width, row, s)
+        ax.set_xticks(range(len(groups)), [label for label, _ in groups])
+        ax.set_title(f"Retention {title}")
+        ax.set_ylim(0, 1.05)
+        ax.grid(axis="x", visible=False)
+    horizon = _horizon(results)
+    at = f"week {min(52, horizon)}" if prefix == "retention_12m" and horizon else "the end"
+    axes[0].set_ylabel(f"retained share at {at}")
+    fig.suptitle(f"Retention of the week-0 workforce ({_subtitle(results)})")
+    _legend(fig, series, bars=True)
+    return fig
+
+
+def _horizon(results: Results) -> int:
+    scenario = (results.manifest or {}).get("scenario") or {}
+    if scenario.get("horizon_weeks"):
+        return int(scenario["horizon_weeks"])
+    if "week" in results.timeseries.columns and len(results.timeseries):
+        return int(results.timeseries["week"].max())
+    return 0
+
+
+@_styled
+def innovation_figure(results: Results) -> Figure | None:
+    """Innovation over time per arm: idea rate and implemented ideas with 95% CI bands.
+
+    Args:
+        results: Experiment results with weekly ``ideas_per_100_per_year`` and/or
+            ``implemented_ideas``.
+
+    Returns:
+        One panel per outcome present, or None when neither is.
+    """
+    ts = results.timeseries
+    panels = [
+        (o, t)
+        for o, t in (
+            ("ideas_per_100_per_year", "Idea rate since week 0"),
+            ("implemented_ideas", "Implemented ideas since week 0"),
+        )
+        if o in ts.columns
+    ]
+    series = _series(results, ts)
+    if not panels or "week" not in ts.columns or not series or len(series) > MAX_SERIES:
+        return None
+    fig = _new_figure(4.2 * len(panels) + 0.6, 3.9)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (outcome, title) in zip(axes, panels, strict=True):
+        frame = ts[ts["week"] >= 1] if outcome.endswith("_per_year") else ts  # 0 by definition
+        _band_panel(ax, frame, outcome, series)
+        ax.set_title(f"{title} ({outcome})")
+        ax.set_xlabel("week")
+        ax.set_ylabel(unit_of(outcome))
+        ax.set_ylim(bottom=0)
+    fig.suptitle(f"Innovation by arm ({_subtitle(results)})")
+    _legend(fig, series)
+    return fig
+
+
+def pair_status_counts(results: Results) -> pd.DataFrame:
+    """Pairs per run by final status, zeros included, for the arms that formed pairs.
+
+    Args:
+        results: Experiment results with a ``pairs`` table (``arm``, ``replication``,
+            ``status``).
+
+    Returns:
+        One row per run (``point`` when present, ``arm``, ``replication``) and status, with
+        ``count``; empty when there are no pairs.
+    """
+    pairs = results.pairs
+    if not {"arm", "replication", "status"} <= set(pairs.columns) or not len(pairs):
+        return pd.DataFrame(columns=["arm", "replication", "status", "count"])
+    keys = [c for c in ("point", "arm", "replication") if c in pairs.columns]
+    arms = set(pairs["arm"].astype(str))
+    runs = results.runs
+    if set(keys) <= set(runs.columns):
+        run_keys = runs.loc[runs["arm"].astype(str).isin(arms), keys].drop_duplicates()
+    else:
+        run_keys = pairs[keys].drop_duplicates()
+    present = set(pairs["status"].astype(str))
+    statuses = [s for s in STATUS_LABELS if s in present and s != "active"]
+    statuses += sorted(present - set(statuses) - {"active"})
+    statuses += ["active"] if "active" in present else []
+    counted = pairs.groupby([*keys, "status"], sort=False).size().rename("count").reset_index()
+    grid = run_keys.merge(pd.DataFrame({"status": statuses}), how="cross")
+    out = grid.merge(counted, on=[*keys, "status"], how="left")
+    out["count"] = out["count"].fillna(0).astype(int)
+    return out
+
+
+@_styled
+def pairs_figure(results: Results) -> Figure | None:
+    """Pair outcomes per arm: pairs per run by final status, and final relationship quality.
+
+    Args:
+        results: Experiment results with a ``pairs`` table.
+
+    Returns:
+        Bars of the mean number of pairs per run by status (95% CI over replications) and,
+        when ``quality`` is present, the distribution (share of pairs) of final relationship
+        quality per arm; None without pairs.
+    """
+    counts = pair_status_counts(results)
+    pairs = results.pairs
+    if not len(counts):
+        return None
+    series = [s for s in _series(results, pairs) if s.mask(pairs).any()]
+    if not series or len(series) > MAX_SERIES:
+        return None
+    keys = list(series[0].keys)
+    has_quality = "quality" in pairs.columns
+    fig = _new_figure(9.2 if has_quality else 5.2, 3.9)
+    axes = fig.subplots(1, 2 if has_quality else 1, squeeze=False)[0]
+    statuses = list(dict.fromkeys(counts["status"].astype(str)))
+    band = mean_band(counts, "count", [*keys, "status"])
+    width = 0.8 / len(series)
+    ax = axes[0]
+    for i, s in enumerate(series):
+        sub = band[s.mask(band)]
+        for g, status in enumerate(statuses):
+            row = sub[sub["status"].astype(str) == status]
+            if not len(row):
+                continue
+            _ci_bar(ax, g - 0.4 + width * (i + 0.5), width, row, s)
+    ax.set_xticks(range(len(statuses)), [STATUS_LABELS.get(s, s) for s in statuses])
+    ax.set_ylabel("pairs per run (pairs)")
+    ax.set_title("Pairs by final status")
+    ax.grid(axis="x", visible=False)
+    if has_quality:
+        ax = axes[1]
+        bins = np.linspace(0.0, 1.0, 21)
+        for s in series:
+            q = pairs.loc[s.mask(pairs), "quality"].dropna().to_numpy(float)
+            if not q.size:
+                continue
+            ax.hist(
+                np.clip(q, 0.0, 1.0),
+                bins=bins,
+                weights=np.full(q.size, 1.0 / q.size),
+                histtype="step",
+                color=s.colour,
+                linestyle=s.linestyle,
+                lw=1.6,
+            )
+        ax.set_xlabel("final relationship quality (0-1)")
+        ax.set_ylabel("share of pairs")
+        ax.set_xlim(0, 1)
+        ax.set_title("Final relationship quality")
+    fig.suptitle(f"Mentoring pairs ({_subtitle(results)})")
+    _legend(fig, series, bars=True)
+    return fig
+
+
+def _scale(outcome: str) -> tuple[float, str]:
+    if is_share(outcome):
+        return 100.0, "points"
+    unit = unit_of(outcome)
+    return 1.0, unit if unit != "-" else ""
+
+
+@_styled
+def forest_figure(
+    results: Results, outcomes: Sequence[str] = FOREST_OUTCOMES, paired: bool = True
+) -> Figure | None:
+    """Forest plot: each arm's difference from the baseline with its 95% CI, per outcome.
+
+    One panel per outcome (units differ), one row per arm (per sweep point and arm in a
+    sweep), a dashed vertical line at zero. Shares are shown in points (x100).
+
+    Args:
+        results: Experiment results with a ``comparison`` table.
+        outcomes: Outcomes to show, in order; those the comparison lacks are skipped.
+        paired: Paired (common random numbers) intervals, else the unpaired (Welch) ones.
+
+    Returns:
+        The figure, or None when the comparison holds none of the outcomes.
+    """
+    c = results.comparison
+    kind = "paired" if paired else "unpaired"
+    needed = {"arm", "outcome", "diff", f"{kind}_ci95_low", f"{kind}_ci95_high"}
+    if not needed <= set(c.columns) or not len(c):
+        return None
+    shown = [o for o in outcomes if (c["outcome"] == o).any()]
+    if not shown:
+        return None
+    colours = arm_colours(results)
+    varied = [v for v in varied_columns(results) if v in c.columns]
+    sweep = "point" in c.columns and c["point"].nunique() > 1
+    several_arms = c["arm"].nunique() > 1
+
+    def row_label(rec: dict[str, Any]) -> str:
+        if not sweep:
+            return _text(rec["arm"])
+        point = _point_label({k: rec[k] for k in varied}) or f"point {rec['point']}"
+        return _text(f"{rec['arm']} ({point})" if several_arms else point)
+
+    rows_per = [int((c["outcome"] == o).sum()) for o in shown]
+    longest = max(len(row_label(r)) for r in c.to_dict("records"))
+    fig = _new_figure(4.6 + 0.065 * longest, 0.9 + sum(0.32 * r + 0.55 for r in rows_per))
+    axes = fig.subplots(len(shown), 1, squeeze=False, height_ratios=[r + 1.2 for r in rows_per])
+    for ax, outcome in zip(axes[:, 0], shown, strict=True):
+        sub = c[c["outcome"] == outcome]
+        factor, unit = _scale(outcome)
+        labels = []
+        for y, rec in enumerate(sub.to_dict("records")):
+            diff = float(rec["diff"]) * factor
+            low = float(rec[f"{kind}_ci95_low"]) * factor
+            high = float(rec[f"{kind}_ci95_high"]) * factor
+            colour = colours.get(str(rec["arm"]), OKABE_ITO[0])
+            ax.errorbar(
+                diff,
+                y,
+                xerr=[[diff - low], [high - diff]],
+                fmt="o",
+                color=colour,
+                ecolor=colour,
+                capsize=3,
+                ms=5,
+                lw=1.4,
+            )
+            labels.append(row_label(rec))
+        ax.axvline(0.0, color="0.35", lw=0.9, ls="--", zorder=0)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_ylim(len(labels) - 0.5, -0.5)
+        ax.grid(axis="y", visible=False)
+        ax.set_title(_text(outcome), loc="left")
+        ax.set_xlabel(f"difference ({unit})" if unit else "difference")
+        low_all = min(0.0, float(sub[f"{kind}_ci95_low"].min()) * factor)
+        high_all = max(0.0, float(sub[f"{kind}_ci95_high"].max()) * factor)
+        pad = 0.08 * (high_all - low_all) or 1.0
+        ax.set_xlim(low_all - pad, high_all + pad)
+    base = baseline_arm(results) or "the baseline"
+    fig.suptitle(
+        _text(f"Difference from {base}\n({kind} mean difference, 95% CI over replications)")
+    )
+    return fig
+
+
+def _ci_bar(ax, x: float, width: float, row: pd.DataFrame, style) -> None:
+    """One bar at ``x`` with its 95% CI as an error bar (``row`` has mean, low, high)."""
+    mean = float(row["mean"].iloc[0])
+    err = [[mean - float(row["low"].iloc[0])], [float(row["high"].iloc[0]) - mean]]
+    ax.bar(
+        x,
+        mean,
+        width * 0.92,
+        color=style.colour,
+        hatch=style.hatch,
+        edgecolor="white",
+        linewidth=0,
+        yerr=err,
+        capsize=2.5,
+        error_kw={"elinewidth": 1.0, "ecolor": "0.2"},
+    )
+
+
+def _numeric(values: pd.Series) -> pd.Series | None:
+    converted = pd.to_numeric(values, errors="coerce")
+    return converted if converted.notna().all() else None
+
+
+@_styled
+def sweep_figure(results: Results, outcome: str | None = None) -> Figure | None:
+    """A sweep's outcome mean against the first varied parameter, one line per second one.
+
+    This is how March's (1991) Figure 1 is drawn: ``code_knowledge`` against ``march.p1``,
+    one line per ``march.p2``. With several arms each arm gets its own line style. A second
+    parameter with more than :data:`MAX_SERIES` values (a Latin hypercube) is not split on.
+
+    Args:
+        results: Experiment results of a sweep (a ``point`` column and varied field columns).
+        outcome: Run outcome to draw (default: the first of :data:`SWEEP_OUTCOMES` present,
+            else the first outcome).
+
+    Returns:
+        The figure with 95% CI error bars over replications, or None when the results are not
+        a sweep or hold no such outcome.
+    """
+    runs = results.runs
+    varied = [v for v in varied_columns(results) if v in runs.columns]
+    if "point" not in runs.columns or not varied:
+        return None
+    if outcome is None:
+        candidates = [o for o in SWEEP_OUTCOMES if o in runs.columns]
+        others = [
+            o
+            for o in (results.outcomes or list(runs.columns))
+            if o in runs.columns and o not in ID_COLUMNS and o not in varied
+        ]
+        candidates += [o for o in others if pd.api.types.is_numeric_dtype(runs[o])]
+        if not candidates:
+            return None
+        outcome = candidates[0]
+    if outcome not in runs.columns:
+        return None
+    x = varied[0]
+    line = varied[1] if len(varied) > 1 else None
+    if line is not None and runs[line].nunique() > MAX_SERIES:
+        line = None
+    arms = [a for a in arm_order(results) if (runs["arm"].astype(str) == a).any()] or [None]
+    by = [x, *([line] if line else []), *(["arm"] if "arm" in runs.columns else [])]
+    band = mean_band(runs, outcome, by)
+    xs_num = _numeric(band[x])
+    categories = list(dict.fromkeys(band[x].tolist()))
+    fig = _new_figure(6.0, 4.2)
+    ax = fig.subplots()
+    styles = ("-", "--", ":", "-.")
+    line_values = list(dict.fromkeys(band[line].tolist())) if line else [None]
+    with contextlib.suppress(TypeError):  # mixed types keep their first-seen order
+        line_values = sorted(line_values)
+    handles, labels = [], []
+    for j, arm in enumerate(arms):
+        for i, value in enumerate(line_values):
+            keep = pd.Series(True, index=band.index)
+            if line:
+                keep &= band[line] == value
+            if arm is not None and "arm" in band.columns:
+                keep &= band["arm"].astype(str) == arm
+            sub = band[keep]
+            if not len(sub):
+                continue
+            if xs_num is not None:
+                xv = xs_num[keep].to_numpy(float)
+            else:
+                xv = np.array([categories.index(v) for v in sub[x]], float)
+            order = np.argsort(xv, kind="stable")
+            xv = xv[order]
+            mean = sub["mean"].to_numpy(float)[order]
+            err = np.vstack(
+                [
+                    mean - sub["low"].to_numpy(float)[order],
+                    sub["high"].to_numpy(float)[order] - mean,
+                ]
+            )
+            colour = OKABE_ITO[(i if line else j) % len(OKABE_ITO)]
+            handle = ax.errorbar(
+                xv,
+                mean,
+                yerr=err,
+                color=colour,
+                linestyle=styles[j % len(styles)] if len(arms) > 1 else "-",
+                marker="o",
+                ms=4,
+                capsize=3,
+                lw=1.6,
+            )
+            parts = []
+            if line:
+                parts.append(_point_label({line: value}).replace("=", " = "))
+            if len(arms) > 1 and arm is not None:
+                parts.append(str(arm))
+            handles.append(handle.lines[0])
+            labels.append(_text(", ".join(parts) or outcome))
+    if xs_num is None:
+        ax.set_xticks(range(len(categories)), [_text(v) for v in categories])
+    ax.set_xlabel(_text(axis_label(x, parameter_unit(x))))
+    ax.set_ylabel(_text(axis_label(outcome)))
+    ax.set_title(
+        _text(f"{outcome} against {_short(x)}" + (f", by {_short(line)}" if line else ""))
+        + f"\n({_subtitle(results)})"
+    )
+    if len(handles) > 1 or line:
+        ax.legend(handles, labels)
+    return fig
+
+
+FIGURES: dict[str, Callable[[Results], Figure | None]] = {
+    "adoption": adoption_figure,
+    "retention": retention_figure,
+    "innovation": innovation_figure,
+    "pairs": pairs_figure,
+    "forest": forest_figure,
+    "sweep": sweep_figure,
+}
+"""Figure functions by file stem, in the order they are written and shown."""
+
+
+def make_figures(results: Results) -> dict[str, Figure]:
+    """Draw every figure the results allow.
+
+    Args:
+        results: Experiment results.
+
+    Returns:
+        Figures by name (the keys of :data:`FIGURES`), leaving out those that cannot be drawn.
+    """
+    out = {}
+    for name, func in FIGURES.items():
+        fig = func(results)
+        if fig is not None:
+            out[name] = fig
+    return out
+
+
+@_styled
+def figure_bytes(fig: Figure, fmt: str, dpi: float | None = None) -> bytes:
+    """Render a figure to PNG or SVG bytes, without timestamps or software metadata.
+
+    Args:
+        fig: The figure.
+        fmt: ``"png"`` or ``"svg"``.
+        dpi: Resolution of a PNG (default: :data:`STYLE`'s ``savefig.dpi``).
+
+    Returns:
+        The file's bytes; the same figure gives the same bytes.
+    """
+    metadata: dict[str, Any]
+    if fmt == "svg":
+        metadata = {"Date": None, "Creator": None}
+    elif fmt == "png":
+        metadata = {"Software": None}
+    else:
+        raise ValueError(f"unsupported figure format {fmt!r}; use 'png' or 'svg'")
+    buffer = io.BytesIO()
+    kwargs: dict[str, Any] = {"format": fmt, "metadata": metadata}
+    if dpi is not None:
+        kwargs["dpi"] = dpi
+    fig.savefig(buffer, **kwargs)
+    return buffer.getvalue()
+
+
+def write_figures(results: Results, out_dir: str | Path) -> list[Path]:
+    """Write every figure the results allow as PNG and SVG into ``out_dir/figures/``.
+
+    Each file is written to a temporary name and renamed into place. Figures that cannot be
+    drawn from the results' columns are skipped.
+
+    Args:
+        results: Experiment results.
+        out_dir: The results folder.
+
+    Returns:
+        The paths written, PNG then SVG for each figure, in :data:`FIGURES` order.
+    """
+    from sim.experiments.storage import atomic_write
+
+    folder = Path(out_dir) / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, fig in make_figures(results).items():
+        for fmt in ("png", "svg"):
+            data = figure_bytes(fig, fmt)
+            path = folder / f"{name}.{fmt}"
+            atomic_write(path, lambda p, data=data: p.write_bytes(data))
+            written.append(path)
+            fig.set_layout_engine("none")  # keep the layout the first rendering computed
+    return written
+
+
+__all__ = [
+    "EXTRA_UNITS",
+    "FIGURES",
+    "FOREST_OUTCOMES",
+    "OKABE_ITO",
+    "STYLE",
+    "SWEEP_OUTCOMES",
+    "adoption_figure",
+    "arm_colours",
+    "arm_order",
+    "axis_label",
+    "baseline_arm",
+    "figure_bytes",
+    "forest_figure",
+    "innovation_figure",
+    "is_share",
+    "make_figures",
+    "mean_band",
+    "pair_status_counts",
+    "pairs_figure",
+    "parameter_unit",
+    "retention_figure",
+    "sweep_figure",
+    "unit_of",
+    "varied_columns",
+    "write_figures",
+]

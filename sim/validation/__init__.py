@@ -1,0 +1,1 @@
+"""Validation models run through the same experiment machinery: March (1991)."""

@@ -1,0 +1,132 @@
+import networkx as nx
+import numpy as np
+import pytest
+
+from sim.core.organization import build_organization, level_sizes
+from sim.core.organization_params import COHORTS, Organization
+from sim.core.rng import Streams
+
+
+def build(seed=1, **org):
+    return build_organization(Organization(**org), Streams(seed))
+
+
+@pytest.mark.parametrize(
+    ("size", "levels", "span"), [(500, 5, 8), (1000, 4, 12), (37, 3, 6), (90, 2, 100), (5000, 6, 6)]
+)
+def test_reporting_tree_has_the_asked_levels_and_spans(size, levels, span):
+    st = build(size=size, levels=levels, span_of_control=span)
+    assert st.size == size
+    assert int(st.depth.max()) + 1 == levels, "every level is populated"
+    roots = np.flatnonzero(st.manager < 0)
+    ceo = int(roots[0])
+    if levels > 1:
+        assert roots.size == 1 and st.depth[ceo] == 0, "one CEO, and only the CEO has no manager"
+        below = np.flatnonzero(st.manager >= 0)
+        graph = nx.DiGraph(list(zip(st.manager[below].tolist(), below.tolist(), strict=True)))
+        assert nx.is_arborescence(graph), "the reporting lines form a tree rooted at the CEO"
+        reports = np.bincount(st.manager[below], minlength=size)
+        assert reports.max() <= span, (
+            f"a manager has {reports.max()} reports, above the span {span}"
+        )
+        assert (st.depth[below] == st.depth[st.manager[below]] + 1).all(), (
+            "a manager sits one level up"
+        )
+        for slot in (ceo, int(st.manager[below[0]])):  # the tree's report lists agree
+            assert sorted(st.reports(slot).tolist()) == np.flatnonzero(st.manager == slot).tolist()
+        assert [int(st.depth[b].max()) for b in st.by_depth] == list(range(levels))
+        assert sum(b.size for b in st.by_depth) == size
+        # ancestors point at the managers up the chain
+        deepest = int(st.by_depth[-1][0])
+        chain, slot = [], deepest
+        while slot >= 0:
+            chain.append(slot)
+            slot = int(st.manager[slot])
+        assert st.ancestors[deepest, :levels].tolist() == chain[::-1]
+    assert (st.level == levels - 1 - st.depth).all()
+    assert st.subtree_size[ceo] == size
+
+
+def test_level_sizes_add_up_and_taper():
+    sizes = level_sizes(500, 5, 8)
+    assert sizes.sum() == 500 and sizes[0] == 1
+    assert (np.diff(sizes) >= 0).all(), "each level is at least as large as the one above"
+
+
+def test_cohort_mix_within_sampling_error():
+    n = 20000
+    st = build(size=n, levels=6, span_of_control=8)
+    shares = np.array([c.share for c in Organization().cohorts.ordered()])
+    observed = np.bincount(st.cohort, minlength=4) / n
+    se = np.sqrt(shares * (1 - shares) / n)
+    # 4 standard errors: a false alarm about once in 16,000 per cohort
+    assert (np.abs(observed - shares) < 4 * se).all(), (observed, shares)
+
+
+def test_states_are_in_range_and_shaped_by_cohort_and_level():
+    org = Organization(size=5000, levels=5, span_of_control=10)
+    st = build_organization(org, Streams(3))
+    for name in ("skills", "attitudes", "engagement"):
+        values = getattr(st, name)
+        assert values.min() >= 0 and values.max() <= 1, name
+    digital = st.digital_skill()
+    by_cohort = [digital[st.cohort == c].mean() for c in range(len(COHORTS))]
+    assert by_cohort == sorted(by_cohort, reverse=True), (
+        f"digital skill falls with age: {by_cohort}"
+    )
+    experience = st.skills[:, st.experience].mean(axis=1)
+    by_level = [experience[st.level == lv].mean() for lv in range(org.levels)]
+    assert by_level == sorted(by_level), f"experience rises with level: {by_level}"
+    age = [st.age[st.level == lv].mean() for lv in range(org.levels)]
+    assert age[-2] > age[0], "managers are older than individual contributors on average"
+    assert (st.tenure <= st.age - 18 + 1e-9).all(), "nobody worked before 18"
+    share_urg = st.underrepresented.mean()
+    assert abs(share_urg - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 5000)
+
+
+def test_departments_follow_subtrees():
+    st = build(size=1000, levels=5, span_of_control=8)
+    assert len(np.unique(st.department)) == 5
+    has_manager = st.manager >= 0
+    same = st.department[has_manager] == st.department[st.manager[has_manager]]
+    assert same[st.depth[has_manager] > 1].all(), (
+        "below the department heads, people share their manager's department"
+    )
+
+
+def test_network_is_small_world_and_homophilous():
+    org = Organization(size=2000, levels=5, span_of_control=10)
+    st = build_organization(org, Streams(5))
+    graph = nx.from_scipy_sparse_array(st.network)
+    degree = np.asarray(st.network.sum(axis=1)).ravel()
+    assert abs(degree.mean() - org.network.mean_degree) < 1.0, degree.mean()
+    density = degree.mean() / (org.size - 1)
+    clustering = nx.average_clustering(graph)
+    # a random graph of the same density has clustering ~ density (0.005): small worlds are far above
+    assert clustering > 10 * density, clustering
+    assert nx.is_connected(graph)
+    sample = nx.single_source_shortest_path_length(graph, 0)
+    assert np.mean(list(sample.values())) < 8, "short paths through the rewired shortcuts"
+    coo = st.network.tocoo()
+    same_dept = (st.department[coo.row] == st.department[coo.col]).mean()
+    chance = ((np.bincount(st.department) / org.size) ** 2).sum()
+    assert same_dept > chance + 0.3, (same_dept, chance)
+    same_cohort = (st.cohort[coo.row] == st.cohort[coo.col]).mean()
+    chance = ((np.bincount(st.cohort) / org.size) ** 2).sum()
+    assert same_cohort > chance + 0.2, (same_cohort, chance)
+    assert (st.network != st.network.T).nnz == 0 and st.network.diagonal().sum() == 0
+
+
+def test_same_seed_same_organization_different_seed_differs():
+    a, b, c = build(seed=11), build(seed=11), build(seed=12)
+    assert np.array_equal(a.skills, b.skills) and (a.network != b.network).nnz == 0
+    assert not np.array_equal(a.skills, c.skills)
+
+
+def test_seniority_rule():
+    st = build(size=500, levels=5, span_of_control=8, seniority={"rule": "level", "min_level": 2})
+    assert (st.senior == (st.level >= 2)).all()
+    st = build(
+        size=500, levels=5, span_of_control=8, seniority={"rule": "tenure", "min_tenure_years": 5.0}
+    )
+    assert (st.senior == (st.tenure >= 5.0)).all()
