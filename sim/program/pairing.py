@@ -321,6 +321,35 @@ def pair_scores(
     return prob.match_pairs(at, at)
 
 
+def score_terms(
+    state: Any, mentors: np.ndarray, mentees: np.ndarray, focus: np.ndarray, weights: ScoreWeights
+) -> dict[str, np.ndarray]:
+    """The weighted terms of the match score of aligned pairs (they add up to :func:`pair_scores`).
+
+    Args:
+        state: The organization's state.
+        mentors: Mentor slots.
+        mentees: Mentee slots, aligned with ``mentors``.
+        focus: Skill columns of the expected transfer.
+        weights: The score weights.
+
+    Returns:
+        ``{"skill", "attitude", "department", "diversity"}``: float64 arrays of ``len(mentors)``,
+        each term already multiplied by its weight, so a pair's reasons can be read off.
+    """
+    mentors = np.asarray(mentors, dtype=np.int64).ravel()
+    mentees = np.asarray(mentees, dtype=np.int64).ravel()
+    prob = _Problem(state, mentors, mentees, focus, weights)
+    at = np.arange(len(mentors))
+    return {
+        "skill": weights.skill
+        * _mean_positive_gap_pairs(prob.mentor_focus, prob.mentee_focus, at, at, 1.0),
+        "attitude": weights.attitude * prob.receptive * prob.willing,
+        "department": weights.department * (prob.mentee_dept != prob.mentor_dept),
+        "diversity": weights.diversity * prob.mentor_ur.astype(np.float64),
+    }
+
+
 def expected_transfer(
     state: Any, mentors: np.ndarray, mentees: np.ndarray, focus: np.ndarray
 ) -> np.ndarray:

@@ -649,3 +649,17 @@ def test_first_sorted_equals_the_head_of_a_stable_sort():
         keep = int(rng.integers(0, int(np.isfinite(vals).sum()) + 1))
         expected = np.argsort(-vals, kind="stable")[:keep]
         assert np.array_equal(_first_sorted(vals, keep), expected), (vals, keep)
+
+
+def test_score_terms_add_up_to_the_pair_scores():
+    from sim.program.pairing import pair_scores, score_terms
+
+    st = build_organization(Organization(size=300, levels=4), Streams(3))
+    rng = np.random.default_rng(0)
+    mentors, mentees = rng.choice(300, 40), rng.choice(300, 40)
+    w = ScoreWeights(skill=1.3, attitude=0.7, department=0.2, diversity=0.4)
+    terms = score_terms(st, mentors, mentees, st.digital, w)
+    total = sum(terms.values())
+    # the same terms added in another order: equal to float64 rounding
+    assert np.allclose(total, pair_scores(st, mentors, mentees, st.digital, w), rtol=0, atol=1e-12)
+    assert (terms["department"] > 0).any() and (terms["department"] == 0).any(), "both cases seen"
