@@ -33,7 +33,7 @@ from scipy.optimize import brentq
 
 from sim.core.organization_params import COHORTS, Organization
 from sim.core.rng import Streams
-from sim.core.state import OPENNESS, RESISTANCE, WILLINGNESS, State
+from sim.core.state import OPENNESS, RESISTANCE, ROWS, SLOTS, WILLINGNESS, State
 
 
 def level_sizes(size: int, levels: int, span: int) -> np.ndarray:
@@ -243,7 +243,7 @@ def relabel(state: State, order: np.ndarray, half: int = 0) -> State:
     memory that is already in the processor's cache (peer learning took 0.6 to 0.86 of its
     time at 100,000 employees, side by side). Nothing about the organization changes, only
     which slot number each position gets. ``half`` is the ring's half-width, recorded as
-    ``State.ring_half`` (see :meth:`sim.core.state.State.neighbour_sum`).
+    ``State.ring_half`` (see :class:`sim.kernels.NeighbourSums`).
     """
     new_slot = np.empty_like(order)
     new_slot[order] = np.arange(order.size)
@@ -253,14 +253,12 @@ def relabel(state: State, order: np.ndarray, half: int = 0) -> State:
 
     fields = {}
     for name in (f.name for f in dataclasses.fields(state)):
-        value = getattr(state, name)
-        if name in ("network", "digital", "experience", "tech_skills"):
-            fields[name] = value
-        elif name in ("manager", "ancestors"):
-            fields[name] = slots(value[order])
-        elif isinstance(value, np.ndarray) and value.shape[:1] == order.shape:
+        value, holds = getattr(state, name), State.holds(name)
+        if holds == ROWS:
             fields[name] = value[order]
-        else:
+        elif holds == SLOTS:
+            fields[name] = slots(value[order])
+        else:  # the network is permuted below; shared fields stay
             fields[name] = value
     network = state.network[order][:, order].tocsr()
     network.sort_indices()

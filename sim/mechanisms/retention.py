@@ -16,9 +16,15 @@ take their skills with them; their slot waits for a hire (see :mod:`sim.mechanis
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import ClassVar
+
 import numpy as np
 
+from sim import kernels
 from sim.core.params import Params, param
+from sim.core.phase import Mechanism, Who, World, slots_of
+from sim.mechanisms import staffing
 
 GALLUP = "Gallup (2016), How Millennials Want to Work and Live: 21% of millennials changed jobs in the past year"
 BLS_BRACKET = "U.S. BLS Employee Tenure: a rough exponential brackets annual leaving near 0.25 (young) and 0.07 (older)"
@@ -133,32 +139,134 @@ def reference_engagement(
     return ref
 
 
-def leavers(
-    state,
-    params: RetentionParams,
-    retirement_age: float,
-    cohort_mean_engagement: np.ndarray,
-    draws: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Slots that quit and slots that retire this week (from one uniform per slot).
+@dataclass
+class RetentionInputs:
+    """The phase snapshot: engagement and its drivers, who retires, and the week's leavers."""
 
-    A draw can only mean quitting below the chance at the lowest engagement (0), so the exact
-    chance is worked out for those draws alone: the same leavers, for a fraction of the cost.
+    alive: np.ndarray
+    engagement: np.ndarray
+    """Engagement as the phase starts (drift and the quit chance both read it)."""
+    base: np.ndarray
+    cohort: np.ndarray
+    mentor: np.ndarray
+    """1 for active mentors this week."""
+    mentee: np.ndarray
+    """1 for active mentees this week."""
+    ties: np.ndarray
+    """Persisting mentoring ties per slot."""
+    gain: np.ndarray
+    """This week's mean skill change per slot (growth)."""
+    retire: np.ndarray
+    """Current employees at or past the retirement age (they retire this week)."""
+    bound: float
+    """An upper bound on every quit chance (the chance at engagement 0)."""
+    quits: list[np.ndarray] = field(default_factory=list)
+    """Slots that quit this week (filled as the rule is applied)."""
+    retires: list[np.ndarray] = field(default_factory=list)
+    """Slots that retire this week."""
+
+
+class Retention(Mechanism):
+    """Phase 9: engagement drifts, and each employee may quit or retire.
+
+    Synchronous: the quit chance reads the engagement as the phase starts, like the drift, so
+    neither depends on the order in which employees apply the rule.
+
+    Args:
+        params: The retention parameters.
+        cohort_engagement: Each cohort's reference engagement (:func:`reference_engagement`).
+        retirement_age: The organization's retirement age.
     """
-    retire = (
-        state.alive & (state.age >= retirement_age)
-        if params.retirement
-        else np.zeros(state.size, bool)
-    )
-    lowest = quit_probability(
-        np.arange(cohort_mean_engagement.size),
-        np.zeros(cohort_mean_engagement.size),
-        cohort_mean_engagement,
-        params,
-    )
-    maybe = np.flatnonzero(draws < lowest.max() * (1.0 + 1e-9) + 1e-12)
-    maybe = maybe[state.alive[maybe] & ~retire[maybe]]
-    p = quit_probability(
-        state.cohort[maybe], state.engagement[maybe], cohort_mean_engagement, params
-    )
-    return maybe[draws[maybe] < p], np.flatnonzero(retire)
+
+    name: ClassVar[str] = "retention"
+    reads = ("alive", "engagement", "engagement_base", "cohort", "age")
+    writes = ("engagement",)
+    draws_per_employee = 1
+    params_type = RetentionParams
+    params: RetentionParams
+
+    def __init__(
+        self, params: RetentionParams, cohort_engagement: np.ndarray, retirement_age: float
+    ) -> None:
+        super().__init__(params)
+        self.cohort_engagement = cohort_engagement
+        self.retirement_age = retirement_age
+
+    def prepare(self, world: World) -> RetentionInputs:
+        """Engagement and its drivers as the phase starts; who retires; the quit bound."""
+        st, p = world.state, self.params
+        if world.program is not None:
+            mentor, mentee, ties = world.program.roles()
+        else:
+            mentor = mentee = ties = np.zeros(st.size)
+        retire = st.alive & (st.age >= self.retirement_age) if p.retirement else st.alive & False
+        codes = np.arange(self.cohort_engagement.size)
+        lowest = quit_probability(codes, np.zeros(codes.size), self.cohort_engagement, p)
+        return RetentionInputs(
+            alive=st.alive.copy(),
+            engagement=st.engagement.copy(),
+            base=st.engagement_base,
+            cohort=st.cohort,
+            mentor=mentor,
+            mentee=mentee,
+            ties=ties,
+            gain=world.gain,
+            retire=retire,
+            bound=float(lowest.max()),
+        )
+
+    def rule(self, inputs: RetentionInputs, who: Who, draws: np.ndarray) -> dict:
+        """New engagement, and whether ``who`` quits or retires this week."""
+        e, alive = inputs.engagement[who], inputs.alive[who]
+        target = engagement_target(
+            inputs.base[who],
+            inputs.mentor[who],
+            inputs.mentee[who],
+            inputs.gain[who],
+            inputs.ties[who],
+            self.params,
+        )
+        chance = quit_probability(inputs.cohort[who], e, self.cohort_engagement, self.params)
+        retire = inputs.retire[who]
+        return {
+            "engagement": np.where(alive, next_engagement(e, target, self.params), e),
+            "quit": alive & ~retire & (draws[..., 0] < chance),
+            "retire": retire,
+        }
+
+    def write(self, world: World, inputs: RetentionInputs, who: Who, changes: dict) -> None:
+        """Write engagement; note who quits and who retires."""
+        world.state.engagement[who] = changes["engagement"]
+        slots = slots_of(who, world.state.size)
+        inputs.quits.append(slots[np.atleast_1d(changes["quit"])])
+        inputs.retires.append(slots[np.atleast_1d(changes["retire"])])
+
+    def apply(self, world: World, inputs: RetentionInputs, draws: np.ndarray) -> None:
+        """Vector engine: the rule, with quit chances computed only below their bound."""
+        st, p = world.state, self.params
+        target = engagement_target(
+            inputs.base, inputs.mentor, inputs.mentee, inputs.gain, inputs.ties, p
+        )
+        e = inputs.engagement
+        st.engagement[:] = np.where(inputs.alive, next_engagement(e, target, p), e)
+
+        def chance(idx: np.ndarray) -> np.ndarray:
+            return quit_probability(inputs.cohort[idx], e[idx], self.cohort_engagement, p)
+
+        eligible = inputs.alive & ~inputs.retire
+        inputs.quits.append(
+            kernels.bernoulli_below_bound(draws[:, 0], inputs.bound, chance, eligible)
+        )
+        inputs.retires.append(np.flatnonzero(inputs.retire))
+
+    def finish(self, world: World, inputs: RetentionInputs) -> None:
+        """Everyone ages a week; leavers leave (:func:`sim.mechanisms.staffing.depart`)."""
+        st = world.state
+        np.add(st.age, 1.0 / 52.0, out=st.age, where=st.alive)
+        np.add(st.tenure, 1.0 / 52.0, out=st.tenure, where=st.alive)
+        quits = np.sort(np.concatenate(inputs.quits))
+        retires = np.sort(np.concatenate(inputs.retires))
+        if quits.size or retires.size:
+            staffing.depart(
+                world, np.sort(np.concatenate([quits, retires])), quits.size, retires.size
+            )

@@ -1,4 +1,10 @@
-"""Promotion and hiring (phase 10): vacancies are filled after a delay.
+"""Departures, promotion and hiring: leavers free positions, vacancies are filled after a delay.
+
+Leavers leave at the end of phase 9; vacancies are filled in phase 10.
+
+A leaver takes their skills with them (counted as skill lost to turnover) and costs
+``replacement_cost_multiple`` of their salary; their position falls vacant and any pair they
+were in ends.
 
 A vacancy above level 0 whose delay has passed is filled from inside with probability
 ``internal_fill_share``: the direct report of the vacant position with the highest leadership
@@ -13,10 +19,14 @@ keeps the network's shape (assumption).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from sim.core.organization import draw_people, draw_traits, is_senior
 from sim.core.params import Params, param
+from sim.core.phase import Phase, World
+from sim.mechanisms.economics import by_level
 
 
 class StaffingParams(Params):
@@ -90,3 +100,82 @@ def hire(
     state.hired_week[slots] = week
     state.alive[slots], state.vacant_since[slots] = True, -1
     state.senior[slots] = is_senior(org, state.level[slots], tenure)
+
+
+def depart(world: World, slots: np.ndarray, quits: int, retires: int) -> None:
+    """The employees in ``slots`` (sorted) leave: ``quits`` of them quit, ``retires`` retire."""
+    st, econ = world.state, world.config.dynamics.economics
+    persons = st.person[slots]
+    tally = world.tally
+    tally.leavers += quits
+    tally.retirements += retires
+    salary = by_level(econ.salary_by_level, st.level[slots])
+    tally.turnover_cost += econ.replacement_cost_multiple * float(salary.sum())
+    tally.skill_lost += float(st.skills[slots].mean(axis=1).sum())
+    world.people.slot_of[persons] = -1
+    st.alive[slots] = False
+    st.vacant_since[slots] = world.now
+    if world.program is not None:
+        world.program.end_for_departures(persons)
+    world.person_changed(slots)
+
+
+def leadership(world: World) -> np.ndarray:
+    """The skill promotions select on: leadership, or mean experience without one."""
+    names = world.config.organization.skill_names
+    st = world.state
+    if "leadership" in names:
+        return st.skills[:, names.index("leadership")]
+    return st.skills[:, st.experience].mean(axis=1)
+
+
+class Staffing(Phase):
+    """Phase 10: ready vacancies are filled by promotion (best direct report) or by a new hire.
+
+    One vacancy at a time, top of the tree first, since a promotion opens the position below.
+    """
+
+    name: ClassVar[str] = "staffing"
+
+    def __init__(self, params: StaffingParams) -> None:
+        self.params = params
+
+    def step(self, world: World) -> None:
+        """Fill every vacancy whose delay has passed."""
+        st, p, org = world.state, self.params, world.config.organization
+        rng = world.streams[self.name]
+        lead = leadership(world)
+        external = []
+        for slot in ready_vacancies(st, world.now, p.hiring_delay_weeks).tolist():
+            if st.level[slot] > 0 and rng.random() < p.internal_fill_share:
+                noise = rng.normal(0.0, p.selection_noise, org.span_of_control)
+                who = promotion_candidate(st, slot, lead, noise)
+                if who >= 0:
+                    promote(world, who, slot)
+                    continue
+            external.append(slot)
+        hire_into(world, np.array(external, dtype=np.int64), rng)
+
+
+def promote(world: World, src: int, dst: int) -> None:
+    """The person in ``src`` moves up into the vacant position ``dst``."""
+    st, org = world.state, world.config.organization
+    person = int(st.person[src])
+    move_person(st, src, dst, world.now)
+    st.senior[dst] = is_senior(org, st.level[dst : dst + 1], st.tenure[dst : dst + 1])[0]
+    world.people.slot_of[person] = dst
+    world.tally.promotions += 1
+    world.tally.promotions_of_mentors += int(world.people.mentor_ever[person])
+    world.person_changed(np.array([src, dst]))
+
+
+def hire_into(world: World, slots: np.ndarray, rng: np.random.Generator) -> None:
+    """New hires fill ``slots`` (and become people with new ids)."""
+    if slots.size == 0:
+        return
+    st, people = world.state, world.people
+    first = people.add(slots, np.zeros(slots.size, np.int8), world.now)
+    hire(st, world.config.organization, slots, first, world.now, rng)
+    people.cohort[first : first + slots.size] = st.cohort[slots]
+    world.tally.hires += slots.size
+    world.person_changed(slots)

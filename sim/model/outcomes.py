@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.organization_params import COHORTS
+from sim.kernels import count_by_group, tie_counts
 
 if TYPE_CHECKING:
-    from sim.kernels import Counts
     from sim.model.model import ReverseMentoringModel
 
 
@@ -225,89 +225,26 @@ def columns(technologies: list[str], levels: int, weekly: bool = True) -> list[s
     ]
 
 
-def _adopters_by(
-    group: np.ndarray, groups: int, mask: np.ndarray, adopted: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Adopters per group (rows) and technology (columns) among ``mask``, and group sizes.
-
-    Up to eight technologies, one count over (group, which technologies adopted) cells, with
-    each person's adoptions as the bits of one number; one count per technology above.
-    """
-    n_tech = adopted.shape[1]
-    outside = groups  # a group for everyone not in ``mask``
-    if n_tech > 8:
-        g = np.where(mask, group, outside)
-        size = np.bincount(g, minlength=groups + 1)[:groups]
-        sums = [np.bincount(g, weights=adopted[:, t], minlength=groups + 1) for t in range(n_tech)]
-        return np.stack(sums, axis=1)[:groups], size
-    code = np.where(mask, group, outside).astype(np.intp) << n_tech
-    for t in range(n_tech):
-        code |= adopted[:, t].view(np.uint8) << t
-    cells = np.bincount(code, minlength=(groups + 1) << n_tech)
-    cells = cells[: groups << n_tech].reshape(groups, 1 << n_tech)
-    pattern = np.arange(1 << n_tech)
-    sums = np.stack([cells[:, (pattern >> t) & 1 == 1].sum(axis=1) for t in range(n_tech)], 1)
-    return sums, cells.sum(axis=1)
-
-
-class TieIndex:
-    """Each informal tie once (upper triangle), for innovation's interactions."""
-
-    def __init__(self, network) -> None:
-        coo = network.tocoo()
-        upper = coo.row < coo.col
-        self.a = coo.row[upper]
-        self.b = coo.col[upper]
-
-
-def _total(counts: np.ndarray, mask: np.ndarray) -> float:
-    """The sum of ``counts`` (whole numbers) over ``mask``: exact in float64, in any order."""
-    return float(np.dot(mask.astype(np.float64), counts.astype(np.float64)))
-
-
-def tie_counts(
-    counts: Counts, alive: np.ndarray, cohort: np.ndarray, group: np.ndarray, extra=None
-) -> tuple[int, int, int]:
-    """(ties, cross-generation ties, cross-group ties) between current employees.
-
-    Informal ties are counted from each employee's neighbour counts (every tie twice: once
-    from each end); ``extra`` adds ties given as (slots a, slots b), such as persisting
-    mentoring ties, with -1 for a person who left.
-    """
-    total = _total(counts.alive, alive)
-    same_cohort = sum(
-        _total(counts.cohort[:, c], alive & (cohort == c)) for c in range(counts.cohort.shape[1])
-    )
-    # ties inside the group, plus ties among everyone else: all ends outside the group, less
-    # the ends outside that reach into it
-    in_group = alive & group
-    inside = _total(counts.underrepresented, in_group)
-    outside = total - _total(counts.alive, in_group)
-    same_group = inside + outside - (_total(counts.underrepresented, alive) - inside)
-    n, gen, grp = int(total) // 2, int(total - same_cohort) // 2, int(total - same_group) // 2
-    if extra is not None:
-        a, b = extra
-        live = (a >= 0) & (b >= 0)
-        a, b = a[live], b[live]
-        live = alive[a] & alive[b]
-        a, b = a[live], b[live]
-        n += a.size
-        gen += int((cohort[a] != cohort[b]).sum())
-        grp += int((group[a] != group[b]).sum())
-    return n, gen, grp
-
-
 def measure(model: ReverseMentoringModel) -> dict[str, float]:
     """Measure every weekly outcome of the model's current state."""
+    out: dict[str, float] = {"headcount": float(model.state.alive.sum())}
+    _adoption(model, out)
+    _skills(model, out)
+    _ties(model, out)
+    _attitudes(model, out)
+    _innovation_and_staffing(model, out)
+    _retention(model, out)
+    _program(model, out)
+    return out
+
+
+def _adoption(model: ReverseMentoringModel, out: dict[str, float]) -> None:
     st = model.state
-    alive = st.alive
-    seniors, juniors = alive & st.senior, alive & ~st.senior
     introduced = model.introduced_weeks < model.week  # available during at least one step
     techs = model.technology_names
-    out: dict[str, float] = {"headcount": float(alive.sum())}
     levels = model.config.organization.levels
     # adopters per (level, junior or senior) cell, in one count
-    cells, cell_size = _adopters_by(2 * st.level + st.senior, 2 * levels, alive, st.adopted)
+    cells, cell_size = count_by_group(2 * st.level + st.senior, 2 * levels, st.alive, st.adopted)
     cells, cell_size = cells.reshape(levels, 2, -1), cell_size.reshape(levels, 2)
     by_seniority, size = cells.sum(axis=0), cell_size.sum(axis=0)
     shares = {
@@ -324,42 +261,51 @@ def measure(model: ReverseMentoringModel) -> dict[str, float]:
     for lv, share in enumerate(by_level):
         for t, name in enumerate(techs):
             out[f"adoption_level{lv}[{name}]"] = float(share[t])
+
+
+def _mean(values: np.ndarray, mask: np.ndarray) -> float:
+    return float(values[mask].mean()) if mask.any() else 0.0
+
+
+def _skills(model: ReverseMentoringModel, out: dict[str, float]) -> None:
+    st = model.state
+    seniors, juniors = st.alive & st.senior, st.alive & ~st.senior
     groups = [st.digital, st.experience] if st.experience.size else [st.digital]
     means = st.skill_means(groups)
-    digital = means[:, 0]
-    dj = float(digital[juniors].mean()) if juniors.any() else 0.0
-    ds = float(digital[seniors].mean()) if seniors.any() else 0.0
-    out["digital_skill_juniors"], out["digital_skill_seniors"], out["digital_skill_gap"] = (
-        dj,
-        ds,
-        dj - ds,
-    )
+    dj, ds = _mean(means[:, 0], juniors), _mean(means[:, 0], seniors)
+    out["digital_skill_juniors"], out["digital_skill_seniors"] = dj, ds
+    out["digital_skill_gap"] = dj - ds
     experience = means[:, 1] if st.experience.size else np.zeros(st.size)
-    out["experience_skill_juniors"] = float(experience[juniors].mean()) if juniors.any() else 0.0
-    extra = None
+    out["experience_skill_juniors"] = _mean(experience, juniors)
+
+
+def _ties(model: ReverseMentoringModel, out: dict[str, float]) -> None:
+    """Informal ties (from the neighbour counts) plus persisting mentoring ties."""
+    st = model.state
+    n, gen, grp = tie_counts(model.neighbour_counts(), st.alive, st.cohort, st.underrepresented)
     if model.program is not None:
         ties = model.program.ties
-        extra = (model.program.slots(ties.a[ties.alive]), model.program.slots(ties.b[ties.alive]))
-    counts = model.neighbours.update(st)
-    n_ties, n_gen, n_group = tie_counts(counts, alive, st.cohort, st.underrepresented, extra)
-    out["cross_generation_tie_count"] = float(n_gen)
-    out["cross_group_tie_count"] = float(n_group)
-    cross_gen = n_gen / n_ties if n_ties else 0.0
-    cross_group = n_group / n_ties if n_ties else 0.0
-    ei = 2.0 * cross_gen - 1.0 if n_ties else 0.0
-    out["cross_generation_ties"], out["cross_group_ties"], out["ei_index_generation"] = (
-        cross_gen,
-        cross_group,
-        ei,
-    )
+        a, b = model.program.slots(ties.a[ties.alive]), model.program.slots(ties.b[ties.alive])
+        live = (a >= 0) & (b >= 0)
+        a, b = a[live], b[live]
+        live = st.alive[a] & st.alive[b]
+        a, b = a[live], b[live]
+        n += a.size
+        gen += int((st.cohort[a] != st.cohort[b]).sum())
+        grp += int((st.underrepresented[a] != st.underrepresented[b]).sum())
+    out["cross_generation_tie_count"] = float(gen)
+    out["cross_group_tie_count"] = float(grp)
+    out["cross_generation_ties"] = gen / n if n else 0.0
+    out["cross_group_ties"] = grp / n if n else 0.0
+    out["ei_index_generation"] = 2.0 * (gen / n) - 1.0 if n else 0.0
+
+
+def _attitudes(model: ReverseMentoringModel, out: dict[str, float]) -> None:
+    st = model.state
     resistance = st.attitudes[:, 0]
-    out["mean_resistance"] = float(resistance[alive].mean())
-    out["mean_resistance_seniors"] = float(resistance[seniors].mean()) if seniors.any() else 0.0
-    out["mean_engagement"] = float(st.engagement[alive].mean())
-    _innovation_and_staffing(model, out)
-    _retention(model, out)
-    _program(model, out)
-    return out
+    out["mean_resistance"] = _mean(resistance, st.alive)
+    out["mean_resistance_seniors"] = _mean(resistance, st.alive & st.senior)
+    out["mean_engagement"] = _mean(st.engagement, st.alive)
 
 
 def _innovation_and_staffing(model: ReverseMentoringModel, out: dict[str, float]) -> None:

@@ -39,6 +39,19 @@ _BOARD_FIELDS = {
 }
 
 
+class _Column:
+    """A board column of the pair book: the first ``n_boards`` entries of its array (a view)."""
+
+    def __init__(self, name: str, doc: str) -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    def __get__(self, book: PairBook | None, owner: type) -> np.ndarray:
+        if book is None:
+            return self  # type: ignore[return-value]  (the descriptor itself, on the class)
+        return book.boards[self.name][: book.n_boards]
+
+
 @dataclass
 class PairBook:
     """All boards and links of a run, in arrays that grow by doubling."""
@@ -52,11 +65,20 @@ class PairBook:
     n_boards: int = 0
     n_links: int = 0
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        boards = self.__dict__.get("boards")
-        if boards is not None and name in boards:
-            return boards[name][: self.n_boards]
-        raise AttributeError(name)
+    mentee = _Column("mentee", "Person id of each board's mentee.")
+    wave = _Column("wave", "Wave the board was formed in (-1 for a re-pairing).")
+    start = _Column("start", "Week the board started.")
+    planned_end = _Column("planned_end", "Week the board is planned to end.")
+    end = _Column("end", "Week the board ended (-1 while active).")
+    status = _Column("status", "Status code (ACTIVE, COMPLETED, DISSOLVED, ENDED_BY_DEPARTURE).")
+    quality = _Column("quality", "Relationship quality now.")
+    quality_start = _Column("quality_start", "Relationship quality at the start.")
+    compatibility = _Column("compatibility", "Compatibility of mentor(s) and mentee.")
+    meetings_held = _Column("meetings_held", "Meetings held so far.")
+    meetings_missed = _Column("meetings_missed", "Planned meetings missed so far.")
+    meetings_planned = _Column("meetings_planned", "Meetings planned so far.")
+    cross_department = _Column("cross_department", "A mentor is in another department.")
+    repair_round = _Column("repair_round", "How many times the mentee was re-paired before.")
 
     @property
     def links(self) -> tuple[np.ndarray, np.ndarray]:

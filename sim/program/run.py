@@ -6,11 +6,13 @@ by calling the rule functions of the mechanism modules; it draws from its own na
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from sim.core.phase import Phase, World
 from sim.core.state import OPENNESS, RESISTANCE, WILLINGNESS
 from sim.mechanisms import attitudes, learning, meetings, relationship
 from sim.mechanisms.economics import by_level
@@ -20,6 +22,19 @@ from sim.program.design import Program
 
 if TYPE_CHECKING:
     from sim.model.model import ReverseMentoringModel
+
+
+class BoardLinks(NamedTuple):
+    """The mentor links of some boards: one entry per link."""
+
+    index: np.ndarray
+    """Index of each link in the pair book."""
+    board: np.ndarray
+    """The board of each link."""
+    mentor: np.ndarray
+    """The mentor's current slot (-1 for one who left)."""
+    position: np.ndarray
+    """Position of the link's board among the boards asked for."""
 
 
 @dataclass
@@ -36,6 +51,26 @@ class Week:
     def missed(self) -> np.ndarray:
         """Planned meetings not held."""
         return self.planned - self.held
+
+
+class ProgramPhase(Phase):
+    """A program phase of the weekly step: a :class:`ProgramRun` method (nothing without one).
+
+    Program phases act on pairs, so both engines run the same code.
+
+    Args:
+        name: The phase's name.
+        method: The :class:`ProgramRun` method that runs it.
+    """
+
+    def __init__(self, name: str, method: Callable[[ProgramRun], object]) -> None:
+        self.name = name  # type: ignore[misc]  (an instance's own name)
+        self.method = method
+
+    def step(self, world: World) -> None:
+        """Run the phase when the arm runs a program."""
+        if world.program is not None:
+            self.method(world.program)
 
 
 class ProgramRun:
@@ -88,18 +123,34 @@ class ProgramRun:
         """Current slots of persons (-1 for those who left)."""
         return self.model.people.slot_of[persons]
 
-    def board_mentor_slots(self, boards: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(link index, mentor slot) of the links of ``boards``."""
+    def board_links(self, boards: np.ndarray) -> BoardLinks:
+        """The mentor links of ``boards`` (sorted board indices), in link order."""
         link_board, link_mentor = self.book.links
         idx = np.flatnonzero(np.isin(link_board, boards))
-        return idx, self.slots(link_mentor[idx])
+        return BoardLinks(
+            idx,
+            link_board[idx],
+            self.slots(link_mentor[idx]),
+            np.searchsorted(boards, link_board[idx]),
+        )
+
+    def met_links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mentee slot, mentor slot, meetings held) per link of the boards that met this week."""
+        wk = self.last
+        met = wk.held > 0
+        links = self.board_links(wk.boards[met])
+        return self.slots(self.book.mentee[links.board]), links.mentor, wk.held[met][links.position]
 
     def load(self) -> np.ndarray:
         """Active boards each slot mentors on."""
         load = np.zeros(self.model.state.size, np.int64)
-        _, mentors = self.board_mentor_slots(self.book.active())
+        mentors = self.board_links(self.book.active()).mentor
         np.add.at(load, mentors[mentors >= 0], 1)
         return load
+
+    def sponsorship_now(self) -> float:
+        """The program's sponsorship while it runs, 0 before and after."""
+        return self.program.sponsorship if self.running else 0.0
 
     def hourly(self, slots: np.ndarray) -> np.ndarray:
         """Hourly cost of the employees in ``slots``."""
@@ -244,9 +295,8 @@ class ProgramRun:
             self.last = Week(boards, *(np.zeros(0, np.int64) for _ in range(4)))
             return self.last
         mentee = self.slots(self.book.mentee[boards])
-        idx, mentor = self.board_mentor_slots(boards)
-        link_board = self.book.links[0][idx]
-        pos = np.searchsorted(boards, link_board)
+        links = self.board_links(boards)
+        mentor, pos = links.mentor, links.position
         eng = np.zeros(n)
         np.add.at(eng, pos, st.engagement[mentor])
         eng = 0.5 * (st.engagement[mentee] + eng / np.bincount(pos, minlength=n))
@@ -272,7 +322,7 @@ class ProgramRun:
         self.book.meetings_held[boards] += held
         self.book.meetings_missed[boards] += planned - held
         self._cost(boards, held, mentee, mentor, pos)
-        self._tie_up(boards, held, idx)
+        self._tie_up(boards, held, links.index)
         return self.last
 
     def _cost(self, boards, held, mentee, mentor, pos) -> None:
@@ -302,8 +352,8 @@ class ProgramRun:
         boards, n = wk.boards[met], wk.held[met].astype(float)
         quality = self.book.quality[boards]
         mentee = self.slots(self.book.mentee[boards])
-        idx, mentor = self.board_mentor_slots(boards)
-        pos = np.searchsorted(boards, self.book.links[0][idx])
+        links = self.board_links(boards)
+        mentor, pos = links.mentor, links.position
         target = np.zeros((boards.size, st.skills.shape[1]))
         np.maximum.at(target, pos, st.skills[mentor])
         gain = dyn.learning.training_gain if self.program.mentor_training else 1.0
@@ -330,6 +380,7 @@ class ProgramRun:
         np.add.at(delta, mentee, d_mentee)
         np.add.at(delta, mentor, d_mentor)
         st.skills[:] = np.clip(st.skills + delta, 0.0, 1.0)
+        self.model.gain += np.abs(delta) @ np.full(delta.shape[1], 1.0 / delta.shape[1])
         return delta
 
     def relate(self) -> None:
@@ -383,8 +434,8 @@ class ProgramRun:
         met = wk.boards[wk.held > 0]
         if met.size == 0:
             return exp
-        idx, mentor = self.board_mentor_slots(met)
-        pos = np.searchsorted(met, self.book.links[0][idx])
+        links = self.board_links(met)
+        mentor, pos = links.mentor, links.position
         share = np.zeros((met.size, st.adopted.shape[1]))
         np.add.at(share, pos, st.adopted[mentor].astype(float))
         share /= np.bincount(pos, minlength=met.size)[:, None]
@@ -398,7 +449,7 @@ class ProgramRun:
         active = self.book.active()
         mentee_slots = self.slots(self.book.mentee[active])
         mentee[mentee_slots[mentee_slots >= 0]] = 1.0
-        _, mentor_slots = self.board_mentor_slots(active)
+        mentor_slots = self.board_links(active).mentor
         mentor[mentor_slots[mentor_slots >= 0]] = 1.0
         for end in (self.ties.a[self.ties.alive], self.ties.b[self.ties.alive]):
             s = self.slots(end)

@@ -337,10 +337,9 @@ def active_links(model: ReverseMentoringModel) -> np.ndarray:
     if prog is None:
         return np.zeros((0, 2), dtype=np.int64)
     boards = prog.book.active()
-    idx, mentor = prog.board_mentor_slots(boards)
-    board = prog.book.links[0][idx]
-    mentee = prog.slots(prog.book.mentee[board])
-    links = np.column_stack([mentee, mentor]).astype(np.int64)
+    board_links = prog.board_links(boards)
+    mentee = prog.slots(prog.book.mentee[board_links.board])
+    links = np.column_stack([mentee, board_links.mentor]).astype(np.int64)
     return links[(links >= 0).all(axis=1)]
 
 

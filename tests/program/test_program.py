@@ -111,3 +111,17 @@ def test_same_seed_same_pairs_and_pairs_parquet(tmp_path):
     assert {"start", "end", "status", "meetings_held", "meetings_missed", "quality"} <= set(
         saved.columns
     )
+
+
+def test_the_pair_book_exposes_each_board_column_by_name():
+    from sim.program.book import _BOARD_FIELDS, PairBook
+
+    book = PairBook()
+    for b in range(20):  # past the first growth of the arrays
+        book.add(b, (100 + b, 200 + b), wave=0, quality=0.5 + b / 100, status=0)
+    assert np.array_equal(book.mentee, np.arange(20))
+    assert np.allclose(book.quality, 0.5 + np.arange(20) / 100)
+    for name in _BOARD_FIELDS:  # every column is a declared attribute of the class
+        assert name in vars(PairBook), name
+        assert getattr(book, name).shape == (20,), name
+    assert book.links[1].tolist()[:4] == [100, 200, 101, 201]
