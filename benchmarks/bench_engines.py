@@ -99,7 +99,9 @@ def agent_scaling(sizes: list[int], repeats: int) -> dict:
     for size in sizes:
         weeks = max(1, 8_000 // size)
         s = float(np.median([timed(ROOT, "agent", size, weeks) for _ in range(repeats)]))
-        rows.append({"employees": size, "s_per_week": round(s, 4), "agent_steps_per_s": round(size / s)})
+        rows.append(
+            {"employees": size, "s_per_week": round(s, 4), "agent_steps_per_s": round(size / s)}
+        )
     x = np.log([r["employees"] for r in rows])
     y = np.log([r["s_per_week"] for r in rows])
     return {"rows": rows, "exponent": round(float(np.polyfit(x, y, 1)[0]), 3)}
@@ -120,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         vector = side_by_side(export(args.against, Path(tmp)), big, 20, pairs)
     vector["reference"] = args.against
-    print(f"vector engine, now / {args.against}: {vector['median_ratio_now_over_reference']}", flush=True)
+    print(
+        f"vector engine, now / {args.against}: {vector['median_ratio_now_over_reference']}",
+        flush=True,
+    )
     agent = agent_scaling(sizes, repeats)
     print(f"agent engine exponent: {agent['exponent']}", flush=True)
     vec = float(np.median([timed(ROOT, "vector", ratio_at, 5) for _ in range(repeats)]))
@@ -133,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             "vector_time_ratio_max": {
                 "measured": vector["median_ratio_now_over_reference"],
                 "target": TARGETS["vector_time_ratio_max"],
-                "met": vector["median_ratio_now_over_reference"] <= TARGETS["vector_time_ratio_max"],
+                "met": vector["median_ratio_now_over_reference"]
+                <= TARGETS["vector_time_ratio_max"],
             },
             "agent_exponent_max": {
                 "measured": agent["exponent"],
