@@ -15,6 +15,20 @@ settings.load_profile("mentorsim")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full",
+        action="store_true",
+        help="run the checks marked slow at their full size (CI runs them at a reduced size)",
+    )
+
+
+@pytest.fixture
+def full_size(request: pytest.FixtureRequest) -> bool:
+    """Whether checks marked ``slow`` run at full size (``pytest --full``) or reduced (CI)."""
+    return bool(request.config.getoption("--full"))
+
+
 @pytest.fixture
 def small() -> dict:
     """A 200-person, 26-week scenario as plain data."""
