@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from sim.core.params import Params, param
-from sim.core.phase import Mechanism, Who, World
+from sim.core.phase import EVERYONE, Mechanism, Who, World
 from sim.core.state import OPENNESS
 
 
@@ -103,5 +103,10 @@ class PeerLearning(Mechanism):
         if not changes:
             return
         delta = changes["skills_delta"]
-        world.state.skills[who] += delta
-        world.gain[who] += delta @ np.full(delta.shape[-1], 1.0 / delta.shape[-1], delta.dtype)
+        mean_change = delta @ np.full(delta.shape[-1], 1.0 / delta.shape[-1], delta.dtype)
+        if who is EVERYONE:  # in place: ``skills[:] += delta`` would copy the array onto itself
+            world.state.skills += delta
+            world.gain += mean_change
+        else:
+            world.state.skills[who] += delta
+            world.gain[who] += mean_change
