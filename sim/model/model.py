@@ -11,10 +11,10 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.core.organization import build_organization
 from sim.core.organization_params import COHORTS
 from sim.core.people import People
 from sim.core.rng import Streams, replication_seed
+from sim.core.workforce import build_workforce
 from sim.kernels import Counts, NeighbourCounts
 from sim.mechanisms import adoption, attitudes, innovation, peer_learning, retention, staffing
 from sim.mechanisms.economics import by_level
@@ -60,6 +60,7 @@ class ReverseMentoringModel(mesa.Model):
         program: The running program (:class:`~sim.program.run.ProgramRun`), or None.
         tally: Running totals (ideas, leavers, hires, costs).
         streams: The named random streams of this run.
+        workforce: The built organization: employee ids and hiring pool of a roster.
     """
 
     def __init__(
@@ -85,7 +86,8 @@ class ReverseMentoringModel(mesa.Model):
         self.introduced_weeks = np.array(
             [t.introduced_week for t in org.technologies], dtype=np.int64
         )
-        self.state = build_organization(org, self.streams)
+        self.workforce = build_workforce(org, self.streams)  # synthetic, or from a roster
+        self.state = self.workforce.state
         self.people = People(self.state.cohort)
         self.cohort_engagement = retention.reference_engagement(
             self.state.cohort,
@@ -358,7 +360,9 @@ class ReverseMentoringModel(mesa.Model):
         slots = np.array(external, dtype=np.int64)
         if slots.size:
             first = self.people.add(slots, np.zeros(slots.size, np.int8), self.now)
-            staffing.hire(st, self.config.organization, slots, first, self.now, rng)
+            staffing.hire(
+                st, self.config.organization, slots, first, self.now, rng, self.workforce.hiring
+            )
             self.people.cohort[first : first + slots.size] = st.cohort[slots]
             self.tally.hires += slots.size
             for slot in slots.tolist():
@@ -425,4 +429,4 @@ class ReverseMentoringModel(mesa.Model):
         """Every pair's history (empty without a program)."""
         if self.program is None:
             return pd.DataFrame()
-        return self.program.book.to_frame()
+        return self.workforce.with_employee_ids(self.program.book.to_frame())
