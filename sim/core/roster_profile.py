@@ -48,7 +48,7 @@ def _spread(values: np.ndarray | None) -> dict[str, float] | None:
     return {"p10": float(p10), "median": float(median), "p90": float(p90), "known": values.size}
 
 
-def profile(roster: Roster, ties: Ties | None = None) -> dict[str, Any]:
+def roster_profile(roster: Roster, ties: Ties | None = None) -> dict[str, Any]:
     """What a consultant checks before simulating a roster, as plain data."""
     reports = roster.direct_reports()
     managers = reports[reports > 0]
@@ -103,4 +103,4 @@ def profile(roster: Roster, ties: Ties | None = None) -> dict[str, Any]:
     return out
 
 
-__all__ = ["K_MIN", "k_anonymity", "profile"]
+__all__ = ["K_MIN", "k_anonymity", "roster_profile"]

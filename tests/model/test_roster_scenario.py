@@ -110,3 +110,21 @@ def test_a_rostered_scenario_runs_on_both_engines(rostered, engine):
     assert (runs["headcount"] == 300).all(), "a closed workforce keeps the roster's headcount"
     assert results.manifest["roster"]["rows"] == 300
     assert runs.loc[runs["arm"] == "mentoring", "active_pairs"].iloc[0] > 0
+
+
+def test_the_example_scenario_reads_its_synthetic_roster():
+    from tests.conftest import ROOT
+
+    s = load_scenario(ROOT / "scenarios" / "own_org_example.yaml")
+    assert (s.organization.size, s.organization.levels) == (2000, 6)
+    assert [a.name for a in s.arms] == ["no_program", "skill_gap", "cross_department"]
+
+
+def test_the_example_roster_is_what_its_script_makes():
+    import runpy
+
+    from tests.conftest import ROOT
+
+    script = runpy.run_path(str(ROOT / "scripts" / "make_example_roster.py"))
+    made = script["example_roster"]().to_csv(index=False)
+    assert made == (ROOT / "scenarios" / "data" / "example_roster.csv").read_text()

@@ -63,14 +63,14 @@ def add_parsers(sub) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from sim.core.roster import read_roster, read_ties
-    from sim.core.roster_profile import profile
+    from sim.core.roster_profile import roster_profile
 
     as_of = _date(args.as_of) if args.as_of else None
     roster = read_roster(
         args.file, as_of=as_of, skill_scale=args.skill_scale, ignore_columns=args.ignore
     )
     ties = read_ties(args.ties, roster, ignore_columns=args.ignore) if args.ties else None
-    print("\n".join(profile_lines(profile(roster, ties))))
+    print("\n".join(profile_lines(roster_profile(roster, ties))))
     return 0
 
 
@@ -192,48 +192,21 @@ def _free(path: Path, force: bool) -> None:
 
 
 def _pairs(args: argparse.Namespace) -> int:
-    from sim.core.rng import Streams, replication_seed
-    from sim.core.workforce import build_workforce
+    from sim.model.proposal import proposed_pairs
     from sim.model.scenario import load_scenario
-    from sim.program.proposal import first_wave_pairs
 
     if args.out is not None:
         _free(args.out, args.force)
     overrides = [*args.overrides, *([f"seed={args.seed}"] if args.seed is not None else [])]
     scenario = load_scenario(args.file, overrides=overrides)
-    try:
-        arm = scenario.arm(args.arm)
-    except KeyError:
-        names = [a.name for a in scenario.arms]
-        raise ScenarioError([f"--arm: no arm {args.arm!r}; arms are {names}"]) from None
-    if arm.program is None:
-        raise ScenarioError([f"--arm: arm {args.arm!r} has no program, so it forms no pairs"])
-    streams = Streams(replication_seed(scenario.seed, 0))  # replication 0's organization
-    workforce = build_workforce(scenario.organization, streams)
-    state = workforce.state
-    frame = first_wave_pairs(state, arm.program, streams, scenario.organization.skill_names)
-    table = pairs_table(frame, workforce)
-    _print_pairs(table, arm.program, args.arm)
+    table = proposed_pairs(scenario, args.arm)
+    _print_pairs(table, scenario.arm(args.arm).program, args.arm)
     if args.out is not None:
         from sim.core.roster_template import write_roster
 
         write_roster(table, args.out)
         print(f"wrote {len(table):,} rows to {args.out}")
     return 0
-
-
-def pairs_table(frame, workforce):
-    """The proposed pairs with employee ids in place of slots (person numbers when synthetic)."""
-    state = workforce.state
-    mentee, mentor = state.person[frame["mentee"]], state.person[frame["mentor"]]
-    if workforce.employee_ids is not None:
-        mentee_ids, mentor_ids = workforce.employee_ids(mentee), workforce.employee_ids(mentor)
-    else:
-        mentee_ids, mentor_ids = [str(p) for p in mentee], [str(p) for p in mentor]
-    table = frame.drop(columns=["mentee", "mentor"])
-    table.insert(0, "mentee_id", mentee_ids)
-    table.insert(1, "mentor_id", mentor_ids)
-    return table
 
 
 def _print_pairs(table, program, arm: str) -> None:
