@@ -11,7 +11,7 @@ skills, 3 attitudes), written as CSV. Each size is timed in a fresh process, on 
 
 with the process's peak resident memory and the machine's speed at the time
 (``reference_ms``, see ``benchmarks/run.py``). Targets: 100,000 rows in under 10 s, 1,000,000
-in under 2 minutes (load and build together). ``--small`` times 10,000 and 50,000 rows (CI).
+in under 2 minutes (load and build together). ``--small`` times 5,000 and 20,000 rows (CI).
 
     .venv/bin/python benchmarks/bench_roster.py [--small] [--out DIR]
 
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from run import ONE_CORE, reference_ms  # noqa: E402 (benchmarks/run.py, beside this file)
 
 FULL = [(100_000, 7, 10.0), (1_000_000, 8, 120.0)]
-SMALL = [(10_000, 5, 10.0), (50_000, 6, 10.0)]
+SMALL = [(5_000, 5, 10.0), (20_000, 6, 10.0)]
 """(rows, levels, target seconds for load and build together)."""
 
 
@@ -106,7 +106,7 @@ def markdown(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Generate the rosters, time each in a fresh process, write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="10,000 and 50,000 rows (CI)")
+    parser.add_argument("--small", action="store_true", help="5,000 and 20,000 rows (CI)")
     parser.add_argument("--out", type=Path, help="folder for results_roster.json")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
