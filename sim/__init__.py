@@ -8,6 +8,9 @@ The public API, for notebooks and scripts::
     weekly = model.timeseries()
     results = sim.run_experiment(scenario, out="results/demo")
     results.summary
+    roster = sim.read_roster("scenarios/data/example_roster.csv", skill_scale="likert5")
+    sim.roster_profile(roster)                       # headcount, levels, k-anonymity, ...
+    sim.proposed_pairs("scenarios/own_org_example.yaml", arm="cross_department")
 
 Names are imported on first use, so ``import sim`` (and the command line) start quickly.
 """
@@ -30,6 +33,10 @@ _EXPORTS = {
     "ScenarioError": "sim.model.scenario",
     "load_scenario": "sim.model.scenario",
     "register_policy": "sim.program.pairing",
+    "read_roster": "sim.core.roster",
+    "RosterError": "sim.core.roster_table",
+    "roster_profile": "sim.core.roster_profile",
+    "proposed_pairs": "sim.model.proposal",
 }
 
 __all__ = [
@@ -38,12 +45,16 @@ __all__ = [
     "JuniorEmployee",
     "Results",
     "ReverseMentoringModel",
+    "RosterError",
     "Scenario",
     "ScenarioError",
     "SeniorEmployee",
     "__version__",
     "load_scenario",
+    "proposed_pairs",
+    "read_roster",
     "register_policy",
+    "roster_profile",
     "run_experiment",
     "run_model",
 ]
@@ -61,8 +72,12 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors
+    from sim.core.roster import read_roster
+    from sim.core.roster_profile import roster_profile
+    from sim.core.roster_table import RosterError
     from sim.experiments.experiment import ExperimentError, Results, run_experiment, run_model
     from sim.model.agents import Employee, JuniorEmployee, SeniorEmployee
     from sim.model.model import ReverseMentoringModel
+    from sim.model.proposal import proposed_pairs
     from sim.model.scenario import Scenario, ScenarioError, load_scenario
     from sim.program.pairing import register_policy

@@ -27,3 +27,26 @@ def test_benchmark_suite_writes_its_results(tmp_path):
         "2 local processes",
     }
     assert "| target |" in (tmp_path / "results.md").read_text()
+
+
+def test_roster_benchmark_writes_its_results(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_roster.py"),
+            "--small",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((tmp_path / "results_roster.json").read_text())
+    rows = [r["rows"] for r in results["rosters"]]
+    assert rows == [5_000, 20_000], "each roster is built whole"
+    assert all(
+        r["load_s"] > 0 and r["build_s"] > 0 and r["peak_mib"] > 0 for r in results["rosters"]
+    )
+    assert "| rows |" in proc.stdout

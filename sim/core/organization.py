@@ -77,7 +77,8 @@ def _tree(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return depth, manager, ancestors
 
 
-def _subtree_sizes(manager: np.ndarray, depth: np.ndarray) -> np.ndarray:
+def subtree_sizes(manager: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """Employees in the subtree each slot leads (itself included), bottom-up by depth."""
     size = np.ones(len(manager), dtype=np.int64)
     for d in range(int(depth.max()), 0, -1):
         idx = np.flatnonzero(depth == d)
@@ -135,14 +136,22 @@ def draw_people(org: Organization, n: int, rng: np.random.Generator, shares_key:
     cohorts = org.cohorts.ordered()
     shares = np.array([getattr(c, shares_key) for c in cohorts])
     cohort = rng.choice(len(cohorts), size=n, p=shares / shares.sum())
+    return cohort.astype(np.int8), draw_ages(org, cohort, rng)
+
+
+def draw_ages(org: Organization, cohort: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Ages in years of people of the given cohorts: birth years uniform within the cohort's.
+
+    Birth years are limited to working age (18 to ``retirement_age``) in ``reference_year``.
+    """
+    cohorts = org.cohorts.ordered()
     lo = np.array(
         [max(c.birth_year_first, org.reference_year - org.retirement_age + 1) for c in cohorts]
     )
     hi = np.array([min(c.birth_year_last, org.reference_year - 18) for c in cohorts])
     hi = np.maximum(hi, lo)  # a cohort entirely outside working age is pinned to its edge
-    birth = lo[cohort] + rng.random(n) * (hi[cohort] + 1 - lo[cohort])
-    age = np.clip(org.reference_year - birth, 18.0, org.retirement_age - 1e-3)
-    return cohort.astype(np.int8), age
+    birth = lo[cohort] + rng.random(cohort.size) * (hi[cohort] + 1 - lo[cohort])
+    return np.clip(org.reference_year - birth, 18.0, org.retirement_age - 1e-3)
 
 
 def draw_tenure(
@@ -293,7 +302,13 @@ def build_organization(
 
     Returns:
         The initial :class:`~sim.core.state.State`.
+
+    Raises:
+        ValueError: For an organization read from a roster (see
+            :func:`sim.core.workforce.build_workforce`, which builds both kinds).
     """
+    if org.roster is not None:
+        raise ValueError("a rostered organization is built by sim.core.workforce.build_workforce")
     n = org.size
     sizes = level_sizes(n, org.levels, org.span_of_control)
     depth, manager, ancestors = _tree(sizes)
@@ -325,7 +340,7 @@ def build_organization(
         level=level,
         manager=manager,
         ancestors=ancestors,
-        subtree_size=_subtree_sizes(manager, depth),
+        subtree_size=subtree_sizes(manager, depth),
         department=department.astype(np.int16),
         cohort=cohort,
         age=age,

@@ -6,9 +6,11 @@ field is declared once here.
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime
+import re
+from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from sim.core.params import ASSUMPTION, Params, param
 
@@ -187,7 +189,11 @@ class Organization(Params):
         5, doc="Levels in the reporting tree, individual contributors to CEO", ge=1, le=15
     )
     span_of_control: int = param(
-        8, doc="Most direct reports a manager may have", unit="employees", ge=2, le=100
+        8,
+        doc="Most direct reports a manager may have (a roster's widest span can exceed a synthetic tree's)",
+        unit="employees",
+        ge=2,
+        le=5_000_000,
     )
     departments: list[str] = param(
         doc="Department names",
@@ -234,9 +240,52 @@ class Organization(Params):
     )
     network: NetworkSpec = param(doc="Informal social network", default_factory=NetworkSpec)
     seniority: Seniority = param(doc="Who counts as senior", default_factory=Seniority)
+    # a roster replaces the synthetic fields above (see sim.core.roster, sim.core.workforce)
+    roster: str | None = param(
+        None,
+        doc="Anonymized roster (CSV or Parquet, relative to the scenario file) the organization is built from; size, levels, span_of_control, departments and the cohort mix then come from it",
+    )
+    as_of: str | None = param(
+        None,
+        doc="Date (YYYY-MM-DD) the roster describes; ages and tenures are computed at it (default: the newest hire_date, else 1 January of reference_year)",
+    )
+    ties: str | None = param(
+        None,
+        doc="Collaboration ties (source_id, target_id[, weight]) between roster employees, used as the informal network instead of the synthetic one",
+    )
+    skill_scale: Literal["unit", "likert5"] = param(
+        "unit",
+        doc="Scale of the roster's skill.<name> columns: unit ([0, 1]) or likert5 (1-5, read as 0, 0.25, ..., 1)",
+    )
+    ignore_columns: list[str] = param(
+        doc="Roster columns skipped unread (direct identifiers, columns the model does not use)",
+        default_factory=list,
+    )
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: Any) -> Any:
+        # YAML reads 2026-01-31 as a date; the scenario keeps it as text (JSON round trips)
+        if isinstance(value, datetime.date):
+            return value.isoformat()[:10]
+        if isinstance(value, str) and value.strip():
+            text = value.strip()
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                    raise ValueError
+                datetime.date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date YYYY-MM-DD") from None
+            return text
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Organization:
+        if self.roster is None:
+            given = [name for name in ("as_of", "ties") if getattr(self, name) is not None]
+            if given or self.ignore_columns:
+                field = given[0] if given else "ignore_columns"
+                raise ValueError(f"{field}: only used with organization.roster, which is not set")
         names = [s.name for s in self.skills]
         if len(set(names)) != len(names):
             raise ValueError(f"skills: duplicate skill names in {names}")

@@ -76,6 +76,8 @@ class World(Protocol):
         program: The running program (:class:`sim.program.run.ProgramRun`), or None.
         config: The validated scenario.
         people: Per-person records (:class:`~sim.core.people.People`).
+        workforce: The built organization (:class:`~sim.core.workforce.Workforce`): a roster's
+            employee ids and hiring pool.
     """
 
     state: State
@@ -87,6 +89,7 @@ class World(Protocol):
     program: Any
     config: Any
     people: People
+    workforce: Any
 
     def neighbour_counts(self) -> Any:
         """Counts of current neighbours by group, for the state as it is now (kernels.Counts)."""

@@ -69,7 +69,8 @@ class Results:
         summary: Per (point,) arm and outcome: n, mean, std, 95% CI, median, p10, p90.
         comparison: Per (point,) arm other than the baseline and outcome: mean difference,
             paired and unpaired 95% CIs.
-        manifest: Scenario as resolved, seeds, package versions, code revision, wall time.
+        manifest: Scenario as resolved, the roster's SHA-256, row count and field sources (no
+            contents), seeds, package versions, code revision, wall time.
         path: The results folder, when written.
         pairs: One row per pair (board) of every run, with the run's identifiers.
         outcomes: Names of the run outcome columns.
@@ -159,12 +160,15 @@ class Plan:
         ]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form, stored with the parts to check a resume."""
-        return {
+        """Plain-data form, stored with the parts to check a resume (a roster by its SHA-256)."""
+        data = {
             "scenario": self.scenario.to_dict(),
             "points": self.points,
             "replications": self.replications,
         }
+        if self.scenario.organization.roster is not None:
+            data["roster"] = _roster_manifest(self.scenario)
+        return data
 
 
 # ---------------------------------------------------------------------- running
@@ -386,8 +390,10 @@ def _cell(value: Any) -> Any:
 def _manifest(plan: Plan, tasks: list[Task], wall: float) -> dict[str, Any]:
     from sim.experiments.provenance import code_revision, package_versions
 
+    roster = _roster_manifest(plan.scenario)
     return {
         "scenario": plan.scenario.to_dict(),
+        **({"roster": roster} if roster else {}),
         "points": plan.points,
         "replications": plan.replications,
         "seeds": sorted({t.seed for t in tasks}, key=[t.seed for t in tasks].index),
@@ -399,6 +405,15 @@ def _manifest(plan: Plan, tasks: list[Task], wall: float) -> dict[str, Any]:
         "wall_time_s": round(wall, 3),
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+
+
+def _roster_manifest(scenario: Scenario) -> dict[str, Any] | None:
+    """The roster's file, SHA-256, row count and field sources (None without a roster)."""
+    if scenario.model != "reverse_mentoring" or scenario.organization.roster is None:
+        return None
+    from sim.core.workforce import roster_manifest
+
+    return roster_manifest(scenario.organization)
 
 
 def default_out(scenario: Scenario, root: str | Path = "results") -> Path:

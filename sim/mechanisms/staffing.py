@@ -11,7 +11,8 @@ A vacancy above level 0 whose delay has passed is filled from inside with probab
 (plus normal noise of s.d. ``selection_noise``) moves up, and their own position falls vacant
 (mentors' leadership growth thus raises their promotion chances). Every other ready vacancy is
 filled by a new hire drawn from the organization's hiring mix (level 0) or its workforce mix
-(higher levels), with tenure 0.
+(higher levels), with tenure 0; in an organization read from a roster, from the roster's own
+people in the vacancy's level and department.
 
 Informal ties belong to positions: a newcomer takes over the predecessor's contacts, which
 keeps the network's shape (assumption).
@@ -75,25 +76,46 @@ def move_person(state, src: int, dst: int, week: int) -> None:
 
 
 def hire(
-    state, org, slots: np.ndarray, first_person: int, week: int, rng: np.random.Generator
+    state,
+    org,
+    slots: np.ndarray,
+    first_person: int,
+    week: int,
+    rng: np.random.Generator,
+    pool=None,
 ) -> None:
-    """Fill ``slots`` with new hires (person ids from ``first_person`` on)."""
+    """Fill ``slots`` with new hires (person ids from ``first_person`` on).
+
+    ``pool`` (a :class:`~sim.core.workforce.RosterHiring`, for an organization read from a
+    roster) draws each hire's generation, age, under-representation and the roster's skills
+    and attitudes from the roster's people in the same level and department; without it they
+    come from the scenario's hiring mix.
+    """
     n = slots.size
     if n == 0:
         return
     level = state.level[slots]
-    cohort_entry, age_entry = draw_people(org, n, rng, shares_key="hire_share")
-    cohort_exp, age_exp = draw_people(org, n, rng, shares_key="share")
-    entry = level == 0
-    cohort = np.where(entry, cohort_entry, cohort_exp).astype(np.int8)
-    age = np.where(entry, age_entry, age_exp)
+    if pool is None:
+        cohort_entry, age_entry = draw_people(org, n, rng, shares_key="hire_share")
+        cohort_exp, age_exp = draw_people(org, n, rng, shares_key="share")
+        entry = level == 0
+        cohort = np.where(entry, cohort_entry, cohort_exp).astype(np.int8)
+        age = np.where(entry, age_entry, age_exp)
+    else:
+        donor = pool.donor(slots, rng)
+        cohort, age = pool.cohort[donor], pool.age[donor]
     tenure = np.zeros(n)
     skills, attitudes, engagement = draw_traits(
         org, cohort, level / max(org.levels - 1, 1), tenure, rng
     )
+    if pool is not None:
+        pool.fill(donor, skills, attitudes)
     state.person[slots] = np.arange(first_person, first_person + n)
     state.cohort[slots], state.age[slots], state.tenure[slots] = cohort, age, tenure
-    state.underrepresented[slots] = rng.random(n) < org.underrepresented_share
+    if pool is None:
+        state.underrepresented[slots] = rng.random(n) < org.underrepresented_share
+    else:
+        state.underrepresented[slots] = pool.underrepresented[donor]
     state.skills[slots], state.attitudes[slots] = skills, attitudes
     state.engagement[slots] = state.engagement_base[slots] = engagement
     state.adopted[slots], state.adopted_week[slots] = False, -1
@@ -175,7 +197,7 @@ def hire_into(world: World, slots: np.ndarray, rng: np.random.Generator) -> None
         return
     st, people = world.state, world.people
     first = people.add(slots, np.zeros(slots.size, np.int8), world.now)
-    hire(st, world.config.organization, slots, first, world.now, rng)
+    hire(st, world.config.organization, slots, first, world.now, rng, world.workforce.hiring)
     people.cohort[first : first + slots.size] = st.cohort[slots]
     world.tally.hires += slots.size
     world.person_changed(slots)

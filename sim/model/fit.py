@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sim.core.organization import build_organization
 from sim.core.rng import Streams
+from sim.core.workforce import build_workforce
 from sim.model.scenario import ScenarioError
 from sim.program import participation
 
@@ -18,7 +18,7 @@ def check_programs_fit(scenario, seed: int) -> None:
     arms = [(i, a) for i, a in enumerate(scenario.arms) if a.program is not None]
     if not arms or scenario.model != "reverse_mentoring":
         return
-    state = build_organization(scenario.organization, Streams(seed))
+    state = build_workforce(scenario.organization, Streams(seed)).state
     errors = []
     for i, arm in arms:
         prog = arm.program

@@ -10,11 +10,11 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.core.organization import build_organization
 from sim.core.organization_params import COHORTS
 from sim.core.people import People
 from sim.core.phase import FunctionPhase, Mechanism, Phase, Tally
 from sim.core.rng import Streams, replication_seed
+from sim.core.workforce import build_workforce
 from sim.kernels import Counts, NeighbourCounts, NeighbourSums
 from sim.mechanisms import adoption, attitudes, innovation, peer_learning, retention, staffing
 from sim.model import outcomes
@@ -41,6 +41,8 @@ class ReverseMentoringModel(mesa.Model):
         program: The running program (:class:`~sim.program.run.ProgramRun`), or None.
         tally: Running totals (ideas, leavers, hires, costs).
         streams: The named random streams of this run.
+        workforce: The built organization: employee ids and hiring pool of a roster.
+        phases: The weekly step, in order (see :meth:`_weekly_phases`).
     """
 
     def __init__(
@@ -66,7 +68,8 @@ class ReverseMentoringModel(mesa.Model):
         self.introduced_weeks = np.array(
             [t.introduced_week for t in org.technologies], dtype=np.int64
         )
-        self.state = build_organization(org, self.streams)
+        self.workforce = build_workforce(org, self.streams)  # synthetic, or from a roster
+        self.state = self.workforce.state
         self.people = People(self.state.cohort)
         self.tally = Tally()
         self._counts = NeighbourCounts(self.state.network, len(COHORTS))
@@ -281,4 +284,4 @@ class ReverseMentoringModel(mesa.Model):
         """Every pair's history (empty without a program)."""
         if self.program is None:
             return pd.DataFrame()
-        return self.program.book.to_frame()
+        return self.workforce.with_employee_ids(self.program.book.to_frame())

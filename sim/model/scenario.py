@@ -15,8 +15,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError, model_validator
 
-from sim.core.organization_params import Organization
+from sim.core.organization_params import COHORTS, Cohorts, Organization
 from sim.core.params import Params, param
+from sim.core.workforce import (
+    cohort_shares,
+    derived_fields,
+    organization_roster,
+    organization_ties,
+)
 from sim.mechanisms.adoption import AdoptionParams
 from sim.mechanisms.attitudes import AttitudeParams
 from sim.mechanisms.economics import EconomicsParams
@@ -40,6 +46,9 @@ class ScenarioError(Exception):
         self.source = source
         head = f"{source}: " if source else ""
         super().__init__(head + "; ".join(errors))
+
+    def __reduce__(self):  # keep errors and source across processes (pickling)
+        return (type(self), (self.errors, self.source))
 
     def report(self) -> str:
         """Return every error on its own line, for a terminal."""
@@ -127,6 +136,14 @@ class Scenario(Params):
 
     @model_validator(mode="before")
     @classmethod
+    def _organization_from_roster(cls, data: Any) -> Any:
+        org = data.get("organization") if isinstance(data, dict) else None
+        if isinstance(org, dict) and org.get("roster") is not None:
+            data = {**data, "organization": with_roster_fields(org)}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
     def _march_has_one_arm(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("model") == "march1991" and "arms" not in data:
             data = {**data, "arms": [{"name": "march1991"}]}
@@ -134,6 +151,14 @@ class Scenario(Params):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        if self.organization.roster is not None:
+            skills = self.organization.skill_names
+            unknown = [s for s in organization_roster(self.organization).skills if s not in skills]
+            if unknown:
+                raise ValueError(
+                    f"organization.roster: columns {', '.join('skill.' + s for s in unknown)} "
+                    f"name no skill of organization.skills {skills}; add the skills or ignore the columns"
+                )
         bad = [p for p in self.patterns if not 1 <= p <= 8]
         if bad:
             raise ValueError(f"patterns: {bad} are not pattern numbers 1-8")
@@ -183,8 +208,134 @@ class Scenario(Params):
         raise KeyError(f"no arm {name!r}; arms are {[a.name for a in self.arms]}")
 
     def to_dict(self) -> dict[str, Any]:
-        """The scenario as resolved (every default filled in), as plain data."""
-        return self.model_dump(mode="json")
+        """The scenario as resolved (every default filled in), as plain data.
+
+        With a roster, the fields it sets (size, levels, departments, ...) are left out:
+        reading the roster sets them again, and ``--set`` overrides of the roster options then
+        take effect without clashing with the old file's values.
+        """
+        data = self.model_dump(mode="json")
+        if self.organization.roster is not None:
+            org = data["organization"]
+            for key in roster_fields(self.organization):
+                if key == "cohorts":
+                    for spec in org["cohorts"].values():
+                        spec.pop("share", None)
+                else:
+                    org.pop(key, None)
+        return data
+
+
+# ---------------------------------------------------------------- organizations from a roster
+
+ROSTER_OPTIONS = (
+    "roster",
+    "as_of",
+    "ties",
+    "skill_scale",
+    "ignore_columns",
+    "cohorts",
+    "reference_year",
+)
+"""The ``organization`` fields that say how to read a roster."""
+
+
+def roster_fields(org: Organization) -> dict[str, Any]:
+    """The ``organization`` fields the scenario's roster sets, with their values.
+
+    ``cohorts`` (the shares of each generation) is set only when the roster gives ages or
+    generations.
+    """
+    roster = organization_roster(org)
+    fields: dict[str, Any] = derived_fields(roster)
+    shares = cohort_shares(roster)
+    if shares is not None:
+        fields["cohorts"] = shares
+    return fields
+
+
+def with_roster_fields(org: dict[str, Any]) -> dict[str, Any]:
+    """The raw ``organization`` block with the fields its roster sets filled in.
+
+    The roster (and ties) file is read and checked here, so a broken file is reported when
+    the scenario loads. A relative path is taken from the working directory
+    (:func:`load_scenario` first makes a file's paths relative to the scenario file).
+
+    Raises:
+        RosterError: The roster or ties file has problems.
+        ScenarioError: The block also sets a field the roster sets, to another value.
+    """
+    org = _absolute_paths(org, Path.cwd())
+    given = {k: org[k] for k in ROSTER_OPTIONS if k in org}
+    if isinstance(given.get("cohorts"), dict):  # birth years matter here, shares do not
+        given["cohorts"] = _default_shares(given["cohorts"])
+    try:
+        options = Organization.model_validate(given)
+    except ValidationError:
+        return org  # the scenario's own validation names the problem
+    roster = organization_roster(options)
+    organization_ties(options, roster)
+    fields = roster_fields(options)
+    shares = fields.pop("cohorts", None)
+    errors = [
+        f"organization.{key}: set by the roster ({_shown(value)}); remove it from the scenario"
+        for key, value in fields.items()
+        if key in org and org[key] != value
+    ]
+    out = {**org, **fields}
+    if shares is not None:
+        out["cohorts"] = _with_shares(org.get("cohorts"), shares, errors)
+    if errors:
+        raise ScenarioError(errors)
+    return out
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return f"{len(value)} of them"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _with_shares(raw: Any, shares: dict[str, float], errors: list[str]) -> Any:
+    if raw is not None and not isinstance(raw, dict):
+        return raw
+    defaults = Cohorts().model_dump()
+    out = {}
+    for name in COHORTS:
+        given = (raw or {}).get(name)
+        if given is not None and not isinstance(given, dict):
+            return raw
+        spec = {**defaults[name], **(given or {})}
+        if given and "share" in given and given["share"] != shares[name]:
+            errors.append(
+                f"organization.cohorts.{name}.share: set by the roster's ages "
+                f"({shares[name]:.4g}); remove it from the scenario"
+            )
+        spec["share"] = shares[name]
+        out[name] = spec
+    return {**(raw or {}), **out}
+
+
+def _default_shares(raw: dict[str, Any]) -> dict[str, Any]:
+    defaults = Cohorts().model_dump()
+    out = dict(raw)
+    for name in COHORTS:
+        spec = raw.get(name)
+        if spec is None or isinstance(spec, dict):
+            out[name] = {**defaults[name], **(spec or {})}
+            out[name]["share"] = defaults[name]["share"]
+            out[name]["hire_share"] = defaults[name]["hire_share"]
+    return out
+
+
+def _absolute_paths(org: dict[str, Any], base: Path) -> dict[str, Any]:
+    """``roster`` and ``ties`` as absolute paths, relative ones taken from ``base``."""
+    out = dict(org)
+    for key in ("roster", "ties"):
+        value = out.get(key)
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            out[key] = str(base / value)
+    return out
 
 
 # ---------------------------------------------------------------- loading and overrides
@@ -296,11 +447,17 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 
 
 def validate(data: dict[str, Any], source: str | None = None) -> Scenario:
-    """Validate plain data as a scenario, raising :class:`ScenarioError` with every problem."""
+    """Validate plain data as a scenario, raising :class:`ScenarioError` with every problem.
+
+    A roster named by the scenario is read and checked too; its problems raise
+    :class:`~sim.core.roster_table.RosterError`.
+    """
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_format_errors(exc), source=source) from None
+    except ScenarioError as exc:
+        raise ScenarioError(exc.errors, source=exc.source or source) from None
 
 
 def load_scenario(
@@ -330,6 +487,9 @@ def load_scenario(
     else:
         label = str(source)
         data = read_yaml(source)
+        if isinstance(data.get("organization"), dict):  # files named relative to the scenario
+            org = _absolute_paths(data["organization"], Path(source).absolute().parent)
+            data = {**data, "organization": org}
     items = _override_items(overrides)
     if items:
         # overrides address the resolved scenario, so defaults can be overridden too; the file's

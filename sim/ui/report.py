@@ -423,6 +423,28 @@ def _group_columns(frame: pd.DataFrame, results: Results) -> list[str]:
     return varied or ["point"]
 
 
+def _with_roster_fields(scenario: Mapping[str, Any], roster: Mapping[str, Any]) -> dict:
+    """The scenario with the fields its roster set (the manifest keeps them apart)."""
+    org = dict(scenario["organization"])
+    fields = dict(roster.get("set_by_roster") or {})
+    shares = fields.pop("cohort_shares", None)
+    org.update(fields)
+    if shares and isinstance(org.get("cohorts"), Mapping):
+        org["cohorts"] = {
+            name: {**spec, "share": shares.get(name, 0.0)} for name, spec in org["cohorts"].items()
+        }
+    return {**scenario, "organization": org}
+
+
+def _roster_sentence(roster: Mapping[str, Any]) -> str:
+    drawn = ", ".join(roster.get("drawn") or []) or "nothing"
+    return (
+        f"The organization is read from the roster {Path(str(roster['file'])).name} "
+        f"({roster['rows']} employees as of {roster['as_of']}, SHA-256 "
+        f"{str(roster['sha256'])[:12]}...); drawn where the file says nothing: {drawn}."
+    )
+
+
 def _scenario_section(results: Results) -> str:
     manifest = results.manifest or {}
     scenario = manifest.get("scenario") or {}
@@ -432,7 +454,12 @@ def _scenario_section(results: Results) -> str:
     reps = manifest.get("replications")
     if reps is None and "replication" in results.runs.columns:
         reps = int(results.runs["replication"].nunique())
+    roster = manifest.get("roster")
+    if roster and isinstance(scenario.get("organization"), Mapping):
+        scenario = _with_roster_fields(scenario, roster)
     lines = describe_scenario(scenario, reps) if scenario else []
+    if roster and lines:
+        lines.insert(1, _roster_sentence(roster))
     varied = [v for v in varied_columns(results) if v in results.runs.columns]
     if varied:
         n_points = results.runs["point"].nunique()

@@ -2,7 +2,7 @@
 
 Each command module has ``add_parsers(subparsers)``, which adds its commands and sets each
 one's ``handler``; adding a command is adding a module to :data:`COMMAND_MODULES`. User
-mistakes (a bad scenario, a bad override, a missing file) print a clear message and exit 2
+mistakes (a bad scenario, a bad override, a missing file, a broken roster) print a clear message and exit 2
 without a traceback; failed replications exit 1 and say how to resume.
 """
 
@@ -12,10 +12,11 @@ import argparse
 import sys
 from importlib import import_module
 
+from sim.core.roster_table import RosterError
 from sim.model.scenario import ScenarioError
 from sim.ui.cli.common import EXIT_USAGE
 
-COMMAND_MODULES = ("sim.ui.cli.info", "sim.ui.cli.run")
+COMMAND_MODULES = ("sim.ui.cli.info", "sim.ui.cli.run", "sim.ui.cli.org")
 """The modules that add commands, in the order their commands are listed."""
 
 
@@ -35,6 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except ScenarioError as exc:
+    except (ScenarioError, RosterError) as exc:
         print(exc.report(), file=sys.stderr)
         return EXIT_USAGE
