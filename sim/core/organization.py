@@ -313,9 +313,35 @@ def build_organization(
     sizes = level_sizes(n, org.levels, org.span_of_control)
     depth, manager, ancestors = _tree(sizes)
     level = (org.levels - 1 - depth).astype(np.int16)
-    level_frac = level / max(org.levels - 1, 1)
+    people = _synthetic_people(org, n, streams["org.people"])
+    skills, attitudes, engagement = draw_traits(
+        org,
+        people["cohort"],
+        level / max(org.levels - 1, 1),
+        people["tenure"],
+        streams["org.traits"],
+    )
+    department = _departments(sizes, ancestors, depth, len(org.departments))
+    network, ring = social_network(org, department, people["cohort"], streams["org.network"])
+    built = assemble_state(
+        org,
+        depth=depth,
+        level=level,
+        manager=manager,
+        ancestors=ancestors,
+        department=department,
+        skills=skills,
+        attitudes=attitudes,
+        engagement=engagement,
+        network=network,
+        n_technologies=n_technologies,
+        **people,
+    )
+    return relabel(built, ring, ring_half(org.network.mean_degree, n))
 
-    rng = streams["org.people"]
+
+def _synthetic_people(org: Organization, n: int, rng: np.random.Generator) -> dict:
+    """Cohort, age, tenure and group of ``n`` people in slot order (older people higher up)."""
     cohort, age = draw_people(org, n, rng)
     # older people sit higher: rank by age plus noise, highest rank to slot 0 (the CEO)
     key = age + rng.normal(0.0, org.age_level_sorting, n) if org.age_level_sorting > 0 else age
@@ -323,18 +349,36 @@ def build_organization(
     cohort, age = cohort[order], age[order]
     tenure = draw_tenure(org, cohort, age, rng)
     underrepresented = rng.random(n) < org.underrepresented_share
+    return {"cohort": cohort, "age": age, "tenure": tenure, "underrepresented": underrepresented}
 
-    skills, attitudes, engagement = draw_traits(
-        org, cohort, level_frac, tenure, streams["org.traits"]
-    )
-    department = _departments(sizes, ancestors, depth, len(org.departments))
-    network, ring = social_network(org, department, cohort, streams["org.network"])
 
+def assemble_state(
+    org: Organization,
+    *,
+    depth: np.ndarray,
+    level: np.ndarray,
+    manager: np.ndarray,
+    ancestors: np.ndarray,
+    department: np.ndarray,
+    cohort: np.ndarray,
+    age: np.ndarray,
+    tenure: np.ndarray,
+    underrepresented: np.ndarray,
+    skills: np.ndarray,
+    attitudes: np.ndarray,
+    engagement: np.ndarray,
+    network: sp.csr_matrix,
+    n_technologies: int | None = None,
+) -> State:
+    """The week-0 state of an organization from its tree, people, traits and network.
+
+    Everyone is employed, nobody has adopted yet, and each person's id is their slot.
+    """
+    n = manager.size
     kinds = np.array([s.kind for s in org.skills])
     names = org.skill_names
-    techs = org.technologies
-    n_tech = len(techs) if n_technologies is None else n_technologies
-    built = State(
+    n_tech = len(org.technologies) if n_technologies is None else n_technologies
+    return State(
         alive=np.ones(n, dtype=bool),
         depth=depth.astype(np.int16),
         level=level,
@@ -359,6 +403,5 @@ def build_organization(
         network=network,
         digital=np.flatnonzero(kinds == "digital"),
         experience=np.flatnonzero(kinds == "experience"),
-        tech_skills=[np.array([names.index(s) for s in t.skills]) for t in techs],
+        tech_skills=[np.array([names.index(s) for s in t.skills]) for t in org.technologies],
     )
-    return relabel(built, ring, ring_half(org.network.mean_degree, n))

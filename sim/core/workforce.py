@@ -27,7 +27,6 @@ the vacancy's level and department (:class:`RosterHiring`).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,16 +35,15 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from sim.core.organization import (
+    assemble_state,
     build_organization,
     draw_ages,
     draw_people,
     draw_tenure,
     draw_traits,
-    is_senior,
     relabel,
     ring_half,
     social_network,
-    subtree_sizes,
 )
 from sim.core.organization_params import COHORTS, Organization
 from sim.core.rng import Streams
@@ -274,19 +272,25 @@ def build_from_roster(
         org, cohort, level_frac, tenure, streams["org.traits"]
     )
     skill_cols, attitude_cols = _from_file(org, roster, skills, attitudes)
-    if ties is None:
-        network, ring = social_network(org, roster.department, cohort, streams["org.network"])
-        half = ring_half(org.network.mean_degree, n)
-    else:
-        network = tie_matrix(ties, n)
-        ring, half = reverse_cuthill_mckee(network, symmetric_mode=True).astype(np.int64), 0
-    state = dataclasses.replace(
-        _state(org, roster, level, cohort, age, tenure, underrepresented, n_technologies),
+    network, ring, half = _network(org, roster, ties, cohort, streams)
+    depth = roster.depth.astype(np.int16)
+    manager = roster.manager.astype(np.int64)
+    state = assemble_state(
+        org,
+        depth=depth,
+        level=level,
+        manager=manager,
+        ancestors=ancestors(manager, depth),
+        department=roster.department,
+        cohort=cohort,
+        age=age,
+        tenure=tenure,
+        underrepresented=underrepresented,
         skills=skills,
         attitudes=attitudes,
         engagement=engagement,
-        engagement_base=engagement.copy(),
         network=network,
+        n_technologies=n_technologies,
     )
     state = relabel(state, ring, half)
     return Workforce(
@@ -295,6 +299,20 @@ def build_from_roster(
         RosterHiring.from_state(state, skill_cols, attitude_cols),
         roster_sources(org, roster, ties),
     )
+
+
+def _network(org: Organization, roster: Roster, ties: Ties | None, cohort, streams: Streams):
+    """(network, slot order, ring half-width): the file's ties, or the synthetic network.
+
+    A synthetic network lays slots along its ring; a file's ties are ordered by reverse
+    Cuthill-McKee (ties between nearby slots), with the ring shortcut off.
+    """
+    n = roster.rows
+    if ties is None:
+        network, ring = social_network(org, roster.department, cohort, streams["org.network"])
+        return network, ring, ring_half(org.network.mean_degree, n)
+    network = tie_matrix(ties, n)
+    return network, reverse_cuthill_mckee(network, symmetric_mode=True).astype(np.int64), 0
 
 
 def _people(
@@ -355,53 +373,6 @@ def tie_matrix(ties: Ties, n: int) -> sp.csr_matrix:
     adj = sp.csr_matrix((np.ones(rows.size, np.float32), (rows, cols)), shape=(n, n))
     adj.sort_indices()
     return adj
-
-
-def _state(
-    org: Organization,
-    roster: Roster,
-    level: np.ndarray,
-    cohort: np.ndarray,
-    age: np.ndarray,
-    tenure: np.ndarray,
-    underrepresented: np.ndarray,
-    n_technologies: int | None,
-) -> State:
-    """The state in roster order; skills, attitudes, engagement and network are set after."""
-    n = roster.rows
-    depth = roster.depth.astype(np.int16)
-    manager = roster.manager.astype(np.int64)
-    kinds = np.array([s.kind for s in org.skills])
-    names = org.skill_names
-    n_tech = len(org.technologies) if n_technologies is None else n_technologies
-    empty = np.zeros((n, 0))
-    return State(
-        alive=np.ones(n, dtype=bool),
-        depth=depth,
-        level=level,
-        manager=manager,
-        ancestors=ancestors(manager, depth),
-        subtree_size=subtree_sizes(manager, depth),
-        department=roster.department.astype(np.int16),
-        cohort=cohort,
-        age=age,
-        tenure=tenure,
-        underrepresented=underrepresented,
-        senior=is_senior(org, level, tenure),
-        skills=empty,
-        attitudes=empty,
-        engagement=np.zeros(n),
-        adopted=np.zeros((n, n_tech), dtype=bool),
-        adopted_week=np.full((n, n_tech), -1, dtype=np.int32),
-        hired_week=-np.ceil(tenure * 52).astype(np.int32),
-        person=np.arange(n, dtype=np.int64),
-        engagement_base=np.zeros(n),
-        vacant_since=np.full(n, -1, dtype=np.int32),
-        network=sp.csr_matrix((n, n), dtype=np.float32),
-        digital=np.flatnonzero(kinds == "digital"),
-        experience=np.flatnonzero(kinds == "experience"),
-        tech_skills=[np.array([names.index(s) for s in t.skills]) for t in org.technologies],
-    )
 
 
 def ancestors(manager: np.ndarray, depth: np.ndarray) -> np.ndarray:
