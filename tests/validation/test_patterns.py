@@ -11,7 +11,6 @@ from sim import load_scenario
 from sim.core.organization_params import COHORTS
 from tests.conftest import (
     CLOSED,
-    assert_negative,
     assert_positive,
     experiment,
     mentee_gain,
