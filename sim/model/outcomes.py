@@ -176,7 +176,7 @@ CATALOG: tuple[Outcome, ...] = (
     _o(
         "implemented_per_100_per_year",
         "ideas/100 employees/year",
-        "Implemented ideas per 100 employees a year",
+        "Implemented-idea rate",
         "Implemented-idea rate since week 0, per 100 employees",
     ),
     _o("retention", "share", "Retention", "Share of the week-0 workforce still employed"),
