@@ -1001,7 +1001,9 @@ def figure_bytes(fig: Figure, fmt: str, dpi: float | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def write_figures(results: Results, out_dir: str | Path) -> list[Path]:
+def write_figures(
+    results: Results, out_dir: str | Path, figures: dict[str, Figure] | None = None
+) -> list[Path]:
     """Write every figure the results allow as PNG and SVG into ``out_dir/figures/``.
 
     Each file is written to a temporary name and renamed into place. Figures that cannot be
@@ -1010,6 +1012,7 @@ def write_figures(results: Results, out_dir: str | Path) -> list[Path]:
     Args:
         results: Experiment results.
         out_dir: The results folder.
+        figures: Figures already drawn (:func:`make_figures`), so the report can reuse them.
 
     Returns:
         The paths written, PNG then SVG for each figure, in :data:`FIGURES` order.
@@ -1019,7 +1022,7 @@ def write_figures(results: Results, out_dir: str | Path) -> list[Path]:
     folder = Path(out_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, fig in make_figures(results).items():
+    for name, fig in (make_figures(results) if figures is None else figures).items():
         for fmt in ("png", "svg"):
             data = figure_bytes(fig, fmt)
             path = folder / f"{name}.{fmt}"
