@@ -355,7 +355,13 @@ def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) ->
     id_cols = list(runs.columns[: len(varied) + (4 if sweep else 3)])
     names = [c for c in runs.columns if c not in id_cols]
     group = ["point", *varied] if sweep else []
-    summary = stats.summarize(runs, names, by=[*group, "arm"], is_share=outcomes.is_share)
+    summary = stats.summarize(
+        runs,
+        names,
+        by=[*group, "arm"],
+        is_share=outcomes.is_share,
+        is_nonnegative=outcomes.is_nonnegative,
+    )
     comparison = compare_arms(runs, names, plan.scenario, group)
     pairs = pd.concat(pair_frames, ignore_index=True) if pair_frames else pd.DataFrame()
     return Results(runs, timeseries, summary, comparison, {}, pairs=pairs, outcomes=names)

@@ -13,7 +13,8 @@ as the t interval, which it matches where the share is far from 0 and 1, while n
 it is shorter on the bound's side and never crosses it. A percentile bootstrap would also stay
 in bounds but is too narrow with the 3-10 replications experiments usually have; Wilson's
 interval treats every person as independent and would ignore the spread between
-replications. Differences of shares stay t intervals (a difference of two shares can be
+replications. Outcomes that cannot be negative (counts, rates, costs) have their t interval
+cut at 0. Differences of shares stay t intervals (a difference of two shares can be
 negative), cut to [-1, 1], which no difference of two shares can leave.
 """
 
@@ -59,6 +60,7 @@ COMPARISON_COLUMNS = [
 
 T_INTERVAL = "t"
 LOGIT_INTERVAL = "logit t"
+CUT_INTERVAL = "t, cut at 0"
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -145,12 +147,16 @@ def welch_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[f
     return float(ci.low), float(ci.high)
 
 
-def describe(values: np.ndarray, share: bool = False) -> dict[str, float | int | str]:
+def describe(
+    values: np.ndarray, share: bool = False, nonnegative: bool = False
+) -> dict[str, float | int | str]:
     """n, mean, std, 95% interval, median, 10th/90th percentiles of one sample (NaN left out).
 
     Args:
         values: One value per replication.
         share: The values are shares in [0, 1]: the interval is :func:`share_interval`.
+        nonnegative: The values cannot be negative (counts, costs): the t interval is cut at
+            0, which no mean of such values can be below.
 
     Returns:
         The :data:`SUMMARY_COLUMNS`; n is 0 and the rest NaN when no value is defined.
@@ -159,6 +165,9 @@ def describe(values: np.ndarray, share: bool = False) -> dict[str, float | int |
     if values.size == 0:
         return {"n": 0, **dict.fromkeys(SUMMARY_COLUMNS[1:-1], float("nan")), "interval": ""}
     low, high = share_interval(values) if share else t_interval(values)
+    kind = LOGIT_INTERVAL if share else T_INTERVAL
+    if nonnegative and not share and low < 0:
+        low, kind = 0.0, CUT_INTERVAL
     return {
         "n": int(values.size),
         "mean": float(values.mean()),
@@ -168,7 +177,7 @@ def describe(values: np.ndarray, share: bool = False) -> dict[str, float | int |
         "median": float(np.median(values)),
         "p10": float(np.percentile(values, 10)),
         "p90": float(np.percentile(values, 90)),
-        "interval": LOGIT_INTERVAL if share else T_INTERVAL,
+        "interval": kind,
     }
 
 
@@ -186,6 +195,7 @@ def summarize(
     outcomes: list[str],
     by: list[str],
     is_share: Callable[[str], bool] = lambda name: False,
+    is_nonnegative: Callable[[str], bool] = lambda name: False,
 ) -> pd.DataFrame:
     """One row per group and outcome with :data:`SUMMARY_COLUMNS`, groups in first-seen order.
 
@@ -194,6 +204,7 @@ def summarize(
         outcomes: Outcome columns to summarize.
         by: Grouping columns (a missing value is a group of its own, never dropped).
         is_share: Which outcomes are shares (their interval stays inside [0, 1]).
+        is_nonnegative: Which outcomes cannot be negative (their interval stays above 0).
     """
     rows = []
     for key, group in _groups(runs, by):
@@ -202,7 +213,11 @@ def summarize(
                 {
                     **dict(zip(by, key, strict=True)),
                     "outcome": name,
-                    **describe(group[name].to_numpy(float), share=is_share(name)),
+                    **describe(
+                        group[name].to_numpy(float),
+                        share=is_share(name),
+                        nonnegative=is_nonnegative(name),
+                    ),
                 }
             )
     return pd.DataFrame(rows, columns=[*by, "outcome", *SUMMARY_COLUMNS])

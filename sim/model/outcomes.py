@@ -512,6 +512,27 @@ def label_of(column: str) -> str:
     return ", ".join([outcome.label, *parts])
 
 
+NONNEGATIVE_UNITS = frozenset(
+    {
+        "employees",
+        "ideas",
+        "ideas/100 employees/year",
+        "pairs",
+        "meetings",
+        "hours",
+        "ties",
+        "weeks",
+        "skill-units",
+    }
+)
+"""Units of counts, rates and totals that cannot be negative."""
+
+
+def is_nonnegative(column: str) -> bool:
+    """Whether an outcome can never be negative (a count, a rate, a cost; not a net benefit)."""
+    return unit_of(column) in NONNEGATIVE_UNITS or column in ("program_cost", "turnover_cost")
+
+
 def is_program_outcome(column: str) -> bool:
     """Whether an outcome describes the program itself (see :attr:`Outcome.program`)."""
     found = entry(column)
@@ -952,6 +973,7 @@ __all__ = [
     "comparable_retention",
     "entry",
     "expand",
+    "is_nonnegative",
     "is_program_outcome",
     "is_share",
     "label_of",

@@ -88,7 +88,8 @@ FOOTNOTES: dict[str, str] = {
     "compared with the baseline replication by replication and the interval is the t interval "
     "of those differences. A difference is clear when its interval excludes zero.",
     "shares": "Intervals of shares (percentages) are t intervals computed on the logit scale "
-    "and mapped back, so they stay between 0% and 100%; other intervals are t intervals.",
+    "and mapped back, so they stay between 0% and 100%; those of counts, rates and costs, "
+    "which cannot be negative, are t intervals cut at 0; other intervals are t intervals.",
     "roi": "Return on investment and net benefit are each design's own figures against the "
     "baseline named (retention savings and the value of extra implemented ideas, less the "
     "program's cost, replication by replication); they are not differences.",

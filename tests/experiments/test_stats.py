@@ -162,3 +162,11 @@ def test_groups_with_missing_keys_are_kept():
     s = summarize(runs, ["y"], by=["point", "a", "b", "arm"])
     assert s["point"].tolist() == [0, 1]
     assert s["mean"].tolist() == [1.5, 3.5]
+
+
+def test_counts_and_costs_never_get_a_negative_interval():
+    runs = pd.DataFrame({"arm": ["a"] * 3, "replication": [0, 1, 2], "cost": [0.0, 100.0, 3000.0]})
+    s = summarize(runs, ["cost"], by=["arm"], is_nonnegative=lambda name: True).iloc[0]
+    assert t_interval(runs["cost"].to_numpy())[0] < 0, "the plain t interval would be negative"
+    assert s["ci95_low"] == 0.0 and s["interval"] == "t, cut at 0"
+    assert s["ci95_high"] == pytest.approx(t_interval(runs["cost"].to_numpy())[1])
