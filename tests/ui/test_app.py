@@ -226,7 +226,7 @@ def test_step_button_advances_the_model_and_the_views():
 
 
 def test_every_slider_shows_its_value_and_the_run_controls_say_what_they_do():
-    model, rc = render_page(**SMALL)
+    _model, rc = render_page(**SMALL)
     try:
         labels = [w.label for w in rc.find(v.Slider).widgets]
         assert "Employees: 150" in labels and "Executive sponsorship: 0.5" in labels
