@@ -303,29 +303,44 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
+MAX_DESIGN_COLUMNS = 4
+"""Designs (or point x design) side by side in the outcomes table; more get a row each."""
+
+
 def _summary_section(results: Results, outcomes: list[str]) -> dict[str, Any] | None:
+    """Each design's outcomes, laid out to fit the window.
+
+    Outcomes as rows and designs as columns when there are few designs, else a row per design
+    (sweep point x design) and a column per outcome.
+    """
     s = results.summary
     need = {"outcome", "mean", "ci95_low", "ci95_high"}
     if not len(s) or not need <= set(s.columns) or not outcomes:
         return None
-    currency = _currency(results)
+    currency, horizon = _currency(results), _horizon(results)
     keys = _group_columns(s, results)
     s = s[s["outcome"].isin(outcomes)]
-    columns, cells = [], {}
+    designs, cells = [], {}
     for rec in s.to_dict("records"):
-        col = (_point_text(rec, keys) + " · " if keys else "") + str(rec.get("arm", ""))
-        if col not in cells:
-            columns.append(col)
-            cells[col] = {}
-        cells[col][rec["outcome"]] = _estimate(rec["outcome"], rec, currency)
-    horizon = _horizon(results)
-    rows = [
-        {**_outcome_head(o, currency, horizon=horizon), "cells": [cells[c].get(o) for c in columns]}
-        for o in outcomes
-    ]
-    base = _baseline(results)
+        design = (str(rec.get("arm", "")), _point_text(rec, keys) if keys else "")
+        if design not in cells:
+            designs.append(design)
+            cells[design] = {}
+        cells[design][rec["outcome"]] = _estimate(rec["outcome"], rec, currency)
+    heads = [_outcome_head(o, currency, horizon=horizon) for o in outcomes]
     n = int(s["n"].max()) if "n" in s.columns and len(s) else 0
-    return {"columns": columns, "rows": rows, "n": n, "baseline": base}
+    by_outcome = len(designs) <= MAX_DESIGN_COLUMNS
+    rows = [
+        {"design": d, "point": p, "cells": [cells[(d, p)].get(o) for o in outcomes]}
+        for d, p in designs
+    ]
+    columns = [{"design": d, "point": p} for d, p in designs]
+    if by_outcome:
+        rows = [
+            {**h, "cells": [cells[d].get(o) for d in designs]}
+            for h, o in zip(heads, outcomes, strict=True)
+        ]
+    return {"by_outcome": by_outcome, "columns": columns, "heads": heads, "rows": rows, "n": n}
 
 
 def _differences_section(results: Results, outcomes: list[str]) -> dict[str, Any] | None:

@@ -236,9 +236,10 @@ def test_no_program_gives_no_mentoring_outcomes():
         "ideas_from_meetings",
         "mentoring_ties",
         "mentor_leadership_growth",
-        "retention_mentors",
     ):
         assert out[name] == 0.0, name
+    for name in ("retention_mentors", "retention_12m_mentors", "mean_relationship_quality"):
+        assert np.isnan(out[name]), f"{name}: a mean over nobody is NA, not 0"
     assert model.pairs().empty
 
 
