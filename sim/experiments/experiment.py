@@ -23,10 +23,12 @@ import numpy as np
 import pandas as pd
 
 from sim.core.rng import replication_seed
+from sim.experiments import stats
 from sim.experiments.storage import RunOutput, Store
+from sim.model import outcomes
 from sim.model.fit import check_programs_fit
 from sim.model.model import ReverseMentoringModel
-from sim.model.scenario import Scenario, load_scenario, validate
+from sim.model.scenario import Scenario, get_path, load_scenario, validate
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,10 @@ def run_model(
         The run's outcomes, weekly outcomes and pair history.
     """
     model = build_model(scenario, arm=arm, seed=seed).run(weeks)
-    pairs = model.pairs() if hasattr(model, "pairs") else pd.DataFrame()
-    return RunOutput(model.final_outcomes(), model.timeseries(), pairs)
+    if not isinstance(model, ReverseMentoringModel):
+        return RunOutput(model.final_outcomes(), model.timeseries(), pd.DataFrame())
+    people = outcomes.person_records(model)
+    return RunOutput(model.final_outcomes(), model.timeseries(), model.pairs(), people)
 
 
 def build_model(
@@ -219,7 +223,7 @@ def run_experiment(
     done = store.finished() if store else {}
     pending = [t for t in tasks if t.key not in done]
     failures: list[tuple[Task, str]] = []
-    bar = _progress(len(tasks), len(tasks) - len(pending), progress)
+    bar = _progress(plan, len(tasks) - len(pending), progress)
     try:
         for task, outcome in _dispatch(pending, scenarios, executor, workers):
             if isinstance(outcome, BaseException):
@@ -231,14 +235,16 @@ def run_experiment(
                 if on_result:
                     on_result(task)
             bar.update(1)
+        if failures:
+            raise ExperimentError(failures, store.path if store else None)
+        bar.set_postfix_str("summary and comparison tables", refresh=True)
+        results = _assemble(plan, tasks, done, store)
+        results.manifest = _manifest(plan, tasks, time.time() - started)
+        if store:
+            bar.set_postfix_str(f"writing the tables to {store.path}", refresh=True)
+            store.write(results)
     finally:
         bar.close()
-    if failures:
-        raise ExperimentError(failures, store.path if store else None)
-    results = _assemble(plan, tasks, done, store)
-    results.manifest = _manifest(plan, tasks, time.time() - started)
-    if store:
-        store.write(results)
     return results
 
 
@@ -298,15 +304,24 @@ def _one_math_thread_each() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _progress(total: int, initial: int, show: bool):
+def _progress(plan: Plan, initial: int, show: bool):
+    """A bar that counts runs, one per arm x replication (x sweep point).
+
+    After the last run its text says what is being done (tables), and the command line goes
+    on with the figures and the report.
+    """
     from tqdm.auto import tqdm
 
+    arms = len(plan.scenario.arms)
+    what = f"{arms} arm{'s' if arms != 1 else ''} x {plan.replications} replications"
+    if len(plan.points) > 1:
+        what = f"{len(plan.points)} points x {what}"
     return tqdm(
-        total=total,
+        total=len(plan.points) * arms * plan.replications,
         initial=initial,
         disable=not show,
         unit="run",
-        desc="replications",
+        desc=f"runs ({what})",
         dynamic_ncols=True,
     )
 
@@ -319,26 +334,19 @@ def _varied_columns(plan: Plan) -> list[str]:
 
 
 def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) -> Results:
-    from sim.experiments import stats
-
     varied = _varied_columns(plan)
     sweep = len(plan.points) > 1 or bool(varied)
-    rows, series, pair_frames = [], [], []
+    rows, series, pair_frames, people = [], [], [], {}
     for task in tasks:
-        final, ts, pairs = done.get(task.key) or store.load(task)
+        output = done.get(task.key) or store.load(task)
         ident = {"point": task.point} if sweep else {}
-        ident.update({k: _cell(plan.points[task.point].get(k)) for k in varied})
+        ident.update({k: _point_value(plan, task.point, k) for k in varied})
         ident.update({"arm": task.arm, "replication": task.replication, "seed": task.seed})
-        rows.append({**ident, **final})
-        ts = ts.copy()
-        for i, (k, v) in enumerate(ident.items()):
-            ts.insert(i, k, v)
-        series.append(ts)
-        if len(pairs):
-            pairs = pairs.copy()
-            for i, (k, v) in enumerate(ident.items()):
-                pairs.insert(i, k, v)
-            pair_frames.append(pairs)
+        rows.append({**ident, **output.outcomes})
+        series.append(_with_ident(output.timeseries, ident))
+        if len(output.pairs):
+            pair_frames.append(_with_ident(output.pairs, ident))
+        people[task.point, task.arm, task.replication] = output.people
     runs = pd.DataFrame(rows)
     if plan.scenario.model == "reverse_mentoring":
         runs = add_roi(
@@ -346,21 +354,120 @@ def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) ->
             plan.scenario.baseline,
             plan.scenario.dynamics.economics.value_per_implemented_idea,
         )
+        runs = add_same_people(runs, people, plan.point_scenarios(), plan.scenario.baseline)
     timeseries = pd.concat(series, ignore_index=True)
-    id_cols = [c for c in runs.columns[: len(varied) + (4 if sweep else 3)]]
-    outcomes = [c for c in runs.columns if c not in id_cols]
+    id_cols = list(runs.columns[: len(varied) + (4 if sweep else 3)])
+    names = [c for c in runs.columns if c not in id_cols]
     group = ["point", *varied] if sweep else []
-    summary = stats.summarize(runs, outcomes, by=[*group, "arm"])
-    comparison = stats.compare(runs, outcomes, plan.scenario.baseline, by=group or None)
+    summary = stats.summarize(
+        runs,
+        names,
+        by=[*group, "arm"],
+        is_share=outcomes.is_share,
+        is_nonnegative=outcomes.is_nonnegative,
+    )
+    comparison = compare_arms(runs, names, plan.scenario, group)
     pairs = pd.concat(pair_frames, ignore_index=True) if pair_frames else pd.DataFrame()
-    return Results(runs, timeseries, summary, comparison, {}, pairs=pairs, outcomes=outcomes)
+    return Results(runs, timeseries, summary, comparison, {}, pairs=pairs, outcomes=names)
+
+
+def _with_ident(frame: pd.DataFrame, ident: dict[str, Any]) -> pd.DataFrame:
+    frame = frame.copy()
+    for i, (k, v) in enumerate(ident.items()):
+        frame.insert(i, k, v)
+    return frame
+
+
+def _point_value(plan: Plan, point: int, path: str) -> Any:
+    """The value of a varied field at a point: the point's, else the base scenario's."""
+    values = plan.points[point]
+    if path in values:
+        return _cell(values[path])
+    try:
+        return _cell(get_path(plan.scenario.to_dict(), path))
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+SAME_PEOPLE_GROUPS = ("mentors", "mentees", "nonparticipants")
+"""Groups whose 12-month retention is compared with the same people in the baseline arm."""
+
+
+def compare_arms(
+    runs: pd.DataFrame, names: list[str], scenario: Scenario, group: list[str]
+) -> pd.DataFrame:
+    """Every arm against the baseline, with the like-with-like retention comparisons.
+
+    Differences that would not be differences are rows with a reason instead of numbers: a
+    program outcome against a baseline without a program (0 or undefined there by
+    definition), ROI and net benefit (each arm's own figure, already against the baseline),
+    and the retention of mentors, mentees and non-participants between arms (different
+    people in each arm). Those groups are compared instead with the same people in the
+    baseline arm (same replication, same person ids) and, for mentors and mentees, with
+    comparable non-participants of their own arm (same cohort and level, same weeks).
+    """
+    baseline = scenario.baseline
+    reasons = _reasons(names, scenario)
+    contrasts = []
+    for g in SAME_PEOPLE_GROUPS:
+        same = f"retention_12m_{g}_same_people"
+        contrasts.append(
+            stats.Contrast(
+                f"retention_12m_{g}", same, f"{same}_in_baseline", "the same people in {baseline}"
+            )
+        )
+        if g != "nonparticipants":
+            contrasts.append(
+                stats.Contrast(
+                    f"retention_12m_{g}",
+                    f"retention_12m_{g}",
+                    f"retention_12m_{g}_comparable",
+                    "comparable non-participants in {arm}",
+                )
+            )
+    compared = [n for n in names if not n.endswith(("_same_people", "_in_baseline", "_comparable"))]
+    return stats.compare(
+        runs,
+        compared,
+        baseline,
+        by=group or None,
+        reasons=reasons,
+        contrasts=contrasts,
+        is_share=outcomes.is_share,
+    )
+
+
+def _reasons(names: list[str], scenario: Scenario) -> dict[str, str]:
+    baseline = scenario.baseline
+    reasons = {}
+    if scenario.arm(baseline).program is None:
+        for name in names:
+            if outcomes.is_program_outcome(name):
+                reasons[name] = (
+                    f"{baseline} runs no program, so this is 0 or undefined there by definition: "
+                    "see the arm's own value in the summary"
+                )
+    for g in SAME_PEOPLE_GROUPS:
+        for name in (f"retention_{g}", f"retention_12m_{g}"):
+            reasons[name] = (
+                f"the {g} are different people in each arm: see retention_12m_{g} "
+                f"against the same people in {baseline}"
+            )
+    for name in ("roi", "net_benefit"):
+        reasons[name] = (
+            f"an arm's own figure, already measured against {baseline} replication by "
+            "replication: see the summary"
+        )
+    return {name: reason for name, reason in reasons.items() if name in names}
 
 
 def add_roi(runs: pd.DataFrame, baseline: str, value_per_idea: float) -> pd.DataFrame:
     """Add ``net_benefit`` and ``roi`` of each run against the baseline arm's same replication.
 
     Benefit: the baseline's turnover cost minus the arm's, plus ``value_per_idea`` times the
-    extra implemented ideas (see :mod:`sim.mechanisms.economics`). Baseline rows get 0.
+    extra implemented ideas (see :mod:`sim.mechanisms.economics`). They are an arm's own
+    figures against the named baseline: NA for the baseline itself (and ROI NA where the
+    program cost nothing).
     """
     from sim.mechanisms.economics import roi
 
@@ -368,7 +475,7 @@ def add_roi(runs: pd.DataFrame, baseline: str, value_per_idea: float) -> pd.Data
     base = runs[runs["arm"] == baseline].set_index(keys)
     idx = pd.MultiIndex.from_frame(runs[keys]) if len(keys) > 1 else pd.Index(runs[keys[0]])
     if not base.index.is_unique or not idx.isin(base.index).all():
-        runs["net_benefit"], runs["roi"] = 0.0, 0.0
+        runs["net_benefit"], runs["roi"] = np.nan, np.nan
         return runs
     b = base.reindex(idx)
     net, ratio = roi(
@@ -378,9 +485,39 @@ def add_roi(runs: pd.DataFrame, baseline: str, value_per_idea: float) -> pd.Data
         value_per_idea,
     )
     is_base = (runs["arm"] == baseline).to_numpy()
-    runs["net_benefit"] = np.where(is_base, 0.0, net)
-    runs["roi"] = np.where(is_base, 0.0, ratio)
+    runs["net_benefit"] = np.where(is_base, np.nan, net)
+    runs["roi"] = np.where(is_base | (runs["program_cost"].to_numpy(float) <= 0), np.nan, ratio)
     return runs
+
+
+def add_same_people(
+    runs: pd.DataFrame, people: dict, scenarios: list[Scenario], baseline: str
+) -> pd.DataFrame:
+    """Add the 12-month retention of each arm's participants and of the same people in the baseline.
+
+    See :func:`sim.model.outcomes.same_people_retention`; NA for the baseline arm's own runs
+    and where a run's person records are missing.
+    """
+    names = [
+        f"retention_12m_{g}_same_people{side}"
+        for g in SAME_PEOPLE_GROUPS
+        for side in ("", "_in_baseline")
+    ]
+    columns = {name: np.full(len(runs), np.nan) for name in names}
+    points = runs["point"] if "point" in runs.columns else pd.Series(0, index=runs.index)
+    for i, (point, arm, rep) in enumerate(
+        zip(points, runs["arm"], runs["replication"], strict=True)
+    ):
+        mine, base = people.get((point, arm, rep)), people.get((point, baseline, rep))
+        if arm == baseline or mine is None or base is None:
+            continue
+        scenario = scenarios[point]
+        program = scenario.arm(arm).program
+        start = min(w.start_week for w in program.waves) if program is not None else None
+        at = outcomes.twelve_months(scenario.horizon_weeks)
+        for name, value in outcomes.same_people_retention(mine, base, at, start).items():
+            columns[name][i] = value
+    return runs.assign(**columns)
 
 
 def _cell(value: Any) -> Any:

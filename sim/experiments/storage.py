@@ -29,6 +29,9 @@ class RunOutput(NamedTuple):
     """Weekly outcomes, one row per week."""
     pairs: pd.DataFrame
     """Every pair's history (empty without a program)."""
+    people: pd.DataFrame | None = None
+    """The week-0 workforce's records, to compare the same people between arms (kept with the
+    parts only: it is personal data and is not written to the final tables)."""
 
 
 def write_tables(results: Results, out: Path) -> None:
@@ -110,19 +113,22 @@ class Store:
         atomic_write(
             Path(stem + ".ts.parquet"), lambda p: output.timeseries.to_parquet(p, index=False)
         )
-        if len(output.pairs):
-            atomic_write(
-                Path(stem + ".pairs.parquet"), lambda p: output.pairs.to_parquet(p, index=False)
-            )
+        for part, frame in (("pairs", output.pairs), ("people", output.people)):
+            if frame is not None and len(frame):
+                atomic_write(
+                    Path(f"{stem}.{part}.parquet"),
+                    lambda p, frame=frame: frame.to_parquet(p, index=False),
+                )
         atomic_write(Path(stem + ".run.json"), lambda p: p.write_text(json.dumps(output.outcomes)))
 
     def load(self, task: Task) -> RunOutput:
         """Read one finished task back."""
         stem = str(self.parts / task.key)
         final = json.loads(Path(stem + ".run.json").read_text())
-        pairs_file = Path(stem + ".pairs.parquet")
+        pairs_file, people_file = Path(stem + ".pairs.parquet"), Path(stem + ".people.parquet")
         pairs = pd.read_parquet(pairs_file) if pairs_file.exists() else pd.DataFrame()
-        return RunOutput(final, pd.read_parquet(Path(stem + ".ts.parquet")), pairs)
+        people = pd.read_parquet(people_file) if people_file.exists() else None
+        return RunOutput(final, pd.read_parquet(Path(stem + ".ts.parquet")), pairs, people)
 
     def write(self, results: Results) -> None:
         """Write the final tables atomically, the manifest last, then drop the parts."""

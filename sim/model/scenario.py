@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import ValidationError, model_validator
+from pydantic import ValidationError, field_validator, model_validator
 
+from sim.core.money import DEFAULT_CURRENCY, check_currency
 from sim.core.organization_params import COHORTS, Cohorts, Organization
 from sim.core.params import Params, param
 from sim.core.workforce import (
@@ -133,6 +134,15 @@ class Scenario(Params):
         None,
         doc="Default grid for `mentorsim sweep` (field path to list of values) when no --vary or --lhs is given",
     )
+    currency: str = param(
+        DEFAULT_CURRENCY,
+        doc="ISO 4217 code of every amount of money (unit 'currency': salaries, costs, the value of ideas) and of the results",
+    )
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, code: str) -> str:
+        return check_currency(code)
 
     @model_validator(mode="before")
     @classmethod

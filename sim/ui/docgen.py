@@ -71,8 +71,12 @@ def _default(info: Any) -> str:
     return f"`{text}`" if len(text) <= 60 else f"`{text[:57]}...`"
 
 
-def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:
-    """One table row per field, depth first, nested blocks after their parent row."""
+def field_cells(model: type[BaseModel] = Scenario, prefix: str = "") -> list[list[str]]:
+    """The cells of each field's row, depth first, nested blocks after their parent.
+
+    Cells: path, type, default, range, unit, meaning, source (already Markdown: a ``|``
+    inside a cell is escaped).
+    """
     out = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
@@ -82,12 +86,24 @@ def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:
             typing.get_origin(a) is list for a in typing.get_args(info.annotation)
         )
         out.append(
-            f"| `{path}` | {_type_name(info.annotation)} | {_default(info)} | {field_range(info)} "
-            f"| {extra.get('unit', '-')} | {info.description or ''} | {extra.get('source', '')} |"
+            [
+                f"`{path}`",
+                _type_name(info.annotation),
+                _default(info),
+                field_range(info),
+                str(extra.get("unit", "-")),
+                info.description or "",
+                str(extra.get("source", "")),
+            ]
         )
         if sub is not None:
-            out += rows(sub, f"{path}.N." if is_list else f"{path}.")
+            out += field_cells(sub, f"{path}.N." if is_list else f"{path}.")
     return out
+
+
+def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:
+    """One table row per field, depth first, nested blocks after their parent row."""
+    return ["| " + " | ".join(cells) + " |" for cells in field_cells(model, prefix)]
 
 
 def scenarios_markdown() -> str:
@@ -109,9 +125,8 @@ def parameter_table() -> str:
     ]
     for block, info in Dynamics.model_fields.items():
         model = _model_of(info.annotation)
-        for row in rows(model, f"dynamics.{block}."):
-            cells = [c.strip() for c in row.strip("|").split("|")]
-            path, _type, default, rng, unit, meaning, source = cells[:7]
+        for cells in field_cells(model, f"dynamics.{block}."):
+            path, _type, default, rng, unit, meaning, source = cells
             name = path.strip("`").removeprefix(f"dynamics.{block}.")
             lines.append(
                 f"| {block} | `{name}` | {default} | {unit} | {rng} | {meaning} | {source} |"

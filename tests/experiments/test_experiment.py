@@ -55,7 +55,12 @@ def test_replication_i_shares_its_seed_across_arms(small):
     b = res.runs[res.runs.arm == "b"].reset_index(drop=True)
     assert (a["seed"] == b["seed"]).all()
     # with no program in either arm, common random numbers make the arms identical run by run
-    pd.testing.assert_frame_equal(a.drop(columns="arm"), b.drop(columns="arm"))
+    # (but for the figures measured against the baseline arm a, which has none of its own)
+    against = ["arm", "net_benefit", "roi"]
+    pd.testing.assert_frame_equal(a.drop(columns=against), b.drop(columns=against))
+    assert a["roi"].isna().all() and a["net_benefit"].isna().all(), "no ROI against itself"
+    assert (b["net_benefit"] == 0).all(), "nothing differs, so nothing is gained or lost"
+    assert b["roi"].isna().all(), "a program that costs nothing has no return on investment"
 
 
 def test_two_workers_give_the_same_bytes(small, tmp_path):

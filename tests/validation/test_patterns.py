@@ -11,7 +11,6 @@ from sim import load_scenario
 from sim.core.organization_params import COHORTS
 from tests.conftest import (
     CLOSED,
-    assert_negative,
     assert_positive,
     experiment,
     mentee_gain,
@@ -229,7 +228,10 @@ def test_8_cost_grows_with_cadence_and_duration(factor):
 def test_8_roi_turns_negative_for_a_long_unfocused_high_cadence_program():
     heavy = {**VOLUNTARY, "cadence_per_month": 8, "duration_months": 18, "hours_per_meeting": 2.0}
     res = experiment([{"name": "none"}, {"name": "heavy", "program": heavy}], reps=6, weeks=78)
-    assert_negative(
-        paired(res, "heavy", "net_benefit"), "a long, unfocused, high-cadence program loses money"
+    # net benefit is the arm's own figure against the baseline: its interval lies below zero
+    net = res.summary.set_index(["arm", "outcome"]).loc[("heavy", "net_benefit")]
+    assert net["ci95_high"] < 0, (
+        f"a long, unfocused, high-cadence program loses money: {net['mean']:.4g} "
+        f"[{net['ci95_low']:.4g}, {net['ci95_high']:.4g}]"
     )
     assert (res.runs.loc[res.runs["arm"] == "heavy", "roi"] < 0).all()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.model.scenario import ScenarioError, load_scenario
-from sim.ui.cli.common import add_scenario_args
+from sim.ui.cli.common import EXIT_FAILED, EXIT_USAGE, add_scenario_args
 
 
 def add_parsers(sub) -> None:
@@ -24,6 +25,11 @@ def add_parsers(sub) -> None:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
     )
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument(
+        "--install-assets",
+        action="store_true",
+        help="fetch the page's front-end files once (with npm) so the app then works offline",
+    )
     p.set_defaults(handler=_app)
 
     p = sub.add_parser(
@@ -57,10 +63,29 @@ def _list(args: argparse.Namespace) -> int:
 
 def _app(args: argparse.Namespace) -> int:
     try:
-        from sim.ui.app import main as app_main
+        from sim.ui import app
     except ImportError:
         raise ScenarioError(["the app needs the app extra: pip install 'mentorsim[app]'"]) from None
-    app_main(host=args.host, port=args.port)
+    if args.install_assets:
+        return _install_assets(app)
+    app.main(host=args.host, port=args.port)
+    return 0
+
+
+def _install_assets(app) -> int:
+    import shutil
+    import subprocess
+
+    if shutil.which("npm") is None:
+        print("--install-assets needs npm (Node.js's package manager) on the PATH", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        installed = app.install_frontend_packages()
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        print(f"npm could not fetch the front-end files: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    done = ", ".join(installed) if installed else "nothing was missing"
+    print(f"front-end files in {app.frontend_folder()}: {done}")
     return 0
 
 

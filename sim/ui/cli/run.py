@@ -80,11 +80,15 @@ def _execute(args: argparse.Namespace, scenario, points: list[dict[str, Any]] | 
     finally:
         close()
     if not args.no_report:
-        from sim.ui.figures import write_figures
+        from sim.ui.figures import make_figures, write_figures
         from sim.ui.report import write_report
+        from sim.ui.terminal import stage
 
-        figures = write_figures(results, out)
-        write_report(results, out)
+        with stage("drawing the figures", show):
+            drawn = make_figures(results)
+            figures = write_figures(results, out, drawn)
+        with stage("writing the report", show):
+            write_report(results, out, figures=drawn)
         if not args.quiet:
             print(
                 f"{len(figures)} figure files in {out / 'figures'}; report: {out / 'report.html'}"
