@@ -88,6 +88,12 @@ class ResultsFolderError(MentorsimError):
     heading = "cannot use the results folder"
 
 
+class PathError(MentorsimError):
+    """A file or folder cannot be written where the user asked (permissions, read-only, a file)."""
+
+    heading = "cannot write there"
+
+
 class MissingExtraError(MentorsimError):
     """An optional dependency is not installed."""
 
@@ -114,6 +120,7 @@ __all__ = [
     "MentorsimError",
     "MissingExtraError",
     "OptionError",
+    "PathError",
     "ResultsFolderError",
     "ScenarioError",
     "TooLargeError",
