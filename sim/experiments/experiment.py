@@ -169,6 +169,7 @@ class Plan:
             "replications": self.replications,
         }
 
+
 # ---------------------------------------------------------------------- the size of the work
 
 

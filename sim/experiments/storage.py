@@ -12,6 +12,7 @@ old file or the new one, never a truncated one.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -68,10 +69,20 @@ def atomic_write(path: Path, writer: Callable[[Path], None]) -> str:
         digest = _sync_and_hash(tmp)
         os.replace(tmp, path)
         _sync_folder(path.parent)
+    except OSError as exc:  # name the file, whichever library wrote it
+        raise _with_path(exc, path) from exc
     finally:
         if tmp.exists():
             tmp.unlink()
     return digest
+
+
+def _with_path(exc: OSError, path: Path) -> OSError:
+    """``exc`` with the file it is about and, for a full disk, its error number (pyarrow omits both)."""
+    code = exc.errno
+    if code is None and "No space left" in str(exc):
+        code = errno.ENOSPC
+    return OSError(code, exc.strerror or str(exc), str(path))
 
 
 def _sync_and_hash(path: Path) -> str:

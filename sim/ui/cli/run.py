@@ -140,10 +140,11 @@ def _resume_hint(args: argparse.Namespace, out: Path) -> str:
 def _resume_settings(args: argparse.Namespace, requested, points_of: PointsOf):
     """The settings of the experiment being resumed: (scenario, points, replications).
 
-    The experiment's own settings are kept. Every setting the command line gives (``--set``,
-    ``--reps``, ``--seed``, ``--weeks``, sweep points, and the fields of a scenario file, but
-    for the replications, seed and horizon an experiment's command line usually sets) must
-    agree with them; a difference is refused, naming it.
+    The experiment's own settings are kept. Every setting the command line asks for
+    (``--set``, ``--reps``, ``--seed``, ``--weeks``, sweep points) must agree with them; a
+    difference is refused, naming it. A scenario file given again is not read for settings
+    (the experiment may have been started with options on top of it): where it differs from
+    the experiment, a note says so.
     """
     from sim.experiments.storage import stored_plan
     from sim.model.scenario import validate
@@ -170,32 +171,44 @@ def _resume_settings(args: argparse.Namespace, requested, points_of: PointsOf):
             f"resume with the experiment's own settings: mentorsim {args.command} --resume {folder}"
         )
         raise OptionError(conflicts)
+    if args.file is not None:
+        _note_file_differences(args, requested.to_dict(), kept.to_dict(), folder)
     return kept, (points if points != [{}] else None), stored["replications"]
 
 
 def _conflicts(args: argparse.Namespace, asked: dict, kept: dict, folder: Path) -> list[str]:
-    from sim.experiments.storage import differences
     from sim.model.scenario import get_path
 
-    conflicts, explicit = [], []
+    conflicts = []
     for option, path, _ in explicit_settings(args):
-        explicit.append(path)
         try:
             here, there = get_path(asked, path), get_path(kept, path)
         except (KeyError, IndexError, TypeError, ValueError):
             continue
         if here != there:
             conflicts.append(f"{option}: the experiment in {folder} has {path} = {shown(there)}")
-    if args.file is None:
-        return conflicts
-    for path in differences(kept, asked):
-        covered = [p for p in (*explicit, *RUN_SETTINGS) if path == p or path.startswith(p + ".")]
-        if not covered:
-            conflicts.append(
-                f"{args.file}: {path} differs from the experiment in {folder} "
-                f"({shown(_value(kept, path))} there, {shown(_value(asked, path))} here)"
-            )
     return conflicts
+
+
+def _note_file_differences(args: argparse.Namespace, asked: dict, kept: dict, folder: Path) -> None:
+    from sim.experiments.storage import differences
+
+    explicit = [path for _, path, _ in explicit_settings(args)]
+    paths = [
+        p
+        for p in differences(kept, asked)
+        if not any(p == e or p.startswith(e + ".") for e in (*explicit, *RUN_SETTINGS))
+    ]
+    if paths:
+        shown_paths = ", ".join(
+            f"{p} ({shown(_value(kept, p))} there, {shown(_value(asked, p))} here)"
+            for p in paths[:5]
+        )
+        print(
+            f"note: {args.file} differs from the experiment in {folder} at {shown_paths}"
+            f"{' and more' if len(paths) > 5 else ''}; the experiment's own settings are kept",
+            file=sys.stderr,
+        )
 
 
 def _value(data: dict, path: str) -> Any:
