@@ -14,7 +14,7 @@ from sim.core.rng import Streams, replication_seed
 from sim.program import participation
 
 # Memory of one model run, measured as peak resident memory above a process that only imports
-# the package (benchmarks/memory.py; BENCHMARKS.md, "Memory estimate"). Each constant is a
+# the package (benchmarks/memory_estimate.py; BENCHMARKS.md, "Memory estimate"). Each constant is a
 # little above the largest measured figure, so the estimate errs on the side of refusing.
 PROCESS_BYTES = 180 * 1024**2
 """A process that imports the package (measured 147-167 MiB)."""
@@ -23,7 +23,10 @@ EMPLOYEE_BYTES = 1.6 * 1024
 TIE_BYTES = 64
 """Per informal tie of an employee (measured 45-57 bytes a tie, mean degree 50 to 200)."""
 PROGRAM_BYTES = 12 * 1024
-"""Per employee for pairing and the pair book (measured 6.3-10 KiB, 20,000 to 100,000)."""
+"""Per employee for pairing and the pair book at 100,000 employees (measured 7.7-11.4 KiB,
+20,000 to 100,000); it grows with size, as about the 0.25th power from 20,000 to 100,000."""
+PROGRAM_GROWTH = 0.25
+"""Exponent of that growth, carried past 100,000 employees (an extrapolation: assumption)."""
 
 
 def estimate_run_bytes(scenario) -> int:
@@ -34,7 +37,7 @@ def estimate_run_bytes(scenario) -> int:
     org = scenario.organization
     per_employee = EMPLOYEE_BYTES + TIE_BYTES * org.network.mean_degree
     if any(arm.program is not None for arm in scenario.arms):
-        per_employee += PROGRAM_BYTES
+        per_employee += PROGRAM_BYTES * max(1.0, org.size / 100_000) ** PROGRAM_GROWTH
     return int(PROCESS_BYTES + org.size * per_employee)
 
 
