@@ -9,10 +9,15 @@ calls, names the Python version needed instead.
 from __future__ import annotations
 
 import sys
-
-from setuptools import build_meta
+from types import ModuleType
 
 REQUIRED = (3, 12)
+
+
+def _setuptools() -> ModuleType:
+    from setuptools import build_meta  # imported late: the check runs without it
+
+    return build_meta
 
 
 def _check() -> None:
@@ -27,37 +32,37 @@ def _check() -> None:
 
 def get_requires_for_build_wheel(config_settings=None):
     _check()
-    return build_meta.get_requires_for_build_wheel(config_settings)
+    return _setuptools().get_requires_for_build_wheel(config_settings)
 
 
 def get_requires_for_build_editable(config_settings=None):
     _check()
-    return build_meta.get_requires_for_build_editable(config_settings)
+    return _setuptools().get_requires_for_build_editable(config_settings)
 
 
 def get_requires_for_build_sdist(config_settings=None):
-    return build_meta.get_requires_for_build_sdist(config_settings)
+    return _setuptools().get_requires_for_build_sdist(config_settings)
 
 
 def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
     _check()
-    return build_meta.prepare_metadata_for_build_wheel(metadata_directory, config_settings)
+    return _setuptools().prepare_metadata_for_build_wheel(metadata_directory, config_settings)
 
 
 def prepare_metadata_for_build_editable(metadata_directory, config_settings=None):
     _check()
-    return build_meta.prepare_metadata_for_build_editable(metadata_directory, config_settings)
+    return _setuptools().prepare_metadata_for_build_editable(metadata_directory, config_settings)
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     _check()
-    return build_meta.build_wheel(wheel_directory, config_settings, metadata_directory)
+    return _setuptools().build_wheel(wheel_directory, config_settings, metadata_directory)
 
 
 def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
     _check()
-    return build_meta.build_editable(wheel_directory, config_settings, metadata_directory)
+    return _setuptools().build_editable(wheel_directory, config_settings, metadata_directory)
 
 
 def build_sdist(sdist_directory, config_settings=None):
-    return build_meta.build_sdist(sdist_directory, config_settings)
+    return _setuptools().build_sdist(sdist_directory, config_settings)

@@ -131,7 +131,7 @@ def test_refuses_to_overwrite_a_results_folder(small, tmp_path):
     run_experiment(small, out=tmp_path / "r")
     from sim.core.errors import ResultsFolderError
 
-    with pytest.raises(ResultsFolderError, match="not empty.*resume=True"):
+    with pytest.raises(ResultsFolderError, match=r"not empty.*resume=True"):
         run_experiment(small, out=tmp_path / "r")
 
 

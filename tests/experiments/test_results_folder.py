@@ -121,7 +121,7 @@ def test_resuming_a_finished_folder_with_its_settings_runs_nothing(tiny, full, c
 def test_resuming_a_finished_folder_with_another_seed_is_refused(tiny, full):
     before = {p.name: p.read_bytes() for p in full.iterdir() if p.is_file()}
     with pytest.raises(
-        ResultsFolderError, match="finished experiment with other settings, at scenario.seed"
+        ResultsFolderError, match=r"finished experiment with other settings, at scenario\.seed"
     ):
         run_experiment(dict(tiny, seed=99), out=full, resume=True)
     assert {p.name: p.read_bytes() for p in full.iterdir() if p.is_file()} == before
@@ -142,7 +142,7 @@ def test_a_folder_that_is_not_a_results_folder_is_refused(tiny, tmp_path):
     with pytest.raises(ResultsFolderError, match="not a results folder"):
         run_experiment(tiny, out=tmp_path / "x", resume=True)
     (tmp_path / "x" / "manifest.json").write_text("{trunc")
-    with pytest.raises(ResultsFolderError, match="manifest.json is damaged"):
+    with pytest.raises(ResultsFolderError, match=r"manifest\.json is damaged"):
         run_experiment(tiny, out=tmp_path / "x", resume=True)
     assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["manifest.json", "notes.txt"]
 

@@ -168,19 +168,20 @@ def test_the_largest_integer_week_runs():
     assert out["weeks_to_half_seniors[late]"] == 4.0, "never introduced: horizon + 1"
 
 
-@pytest.mark.parametrize("field", ["departments", "technologies"])
+@pytest.mark.parametrize("field", ["departments", "technologies", "skills"])
 def test_duplicate_names_are_validation_errors(field):
     if field == "departments":
         org = {"departments": ["sales", "ops", "sales"]}
+    elif field == "skills":
+        org = {"skills": [{"name": "genai_tools", "kind": "digital"}] * 2}
     else:
         tech = {"name": "suite", "skills": ["genai_tools"]}
         org = {"technologies": [tech, tech]}
     with pytest.raises(ScenarioError) as info:
         load_scenario({"organization": org})
-    assert (
-        info.value.errors[0].startswith(f"organization.{field}:")
-        and "more than once" in (info.value.errors[0])
-    )
+    error = info.value.errors[0]
+    assert error.startswith(f"organization.{field}:"), error
+    assert "more than once" in error or "duplicate" in error, error
 
 
 @pytest.mark.parametrize(
