@@ -72,6 +72,8 @@ def _execute(args: argparse.Namespace, scenario, points_of: PointsOf) -> int:
     from sim.ui.terminal import summary_table
 
     resume = args.resume is not None
+    if resume and args.out is not None and args.out != args.resume:
+        raise OptionError([f"--out {args.out} and --resume {args.resume}: give one folder"])
     out = args.resume or args.out or default_out(scenario)
     check_out_folder(out, resume)
     replications = None
