@@ -15,8 +15,15 @@ The public API, for notebooks and scripts::
 Names are imported on first use, so ``import sim`` (and the command line) start quickly.
 """
 
+import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
+
+if sys.version_info < (3, 12):  # noqa: UP036 (a clear message before a newer Python is needed)
+    raise ImportError(
+        "mentorsim needs Python 3.12 or newer; this is Python "
+        f"{'.'.join(map(str, sys.version_info[:3]))} (see the README's Quickstart)"
+    )
 
 __version__ = "0.1.0"
 
@@ -25,6 +32,8 @@ _EXPORTS = {
     "JuniorEmployee": "sim.model.agents",
     "SeniorEmployee": "sim.model.agents",
     "ExperimentError": "sim.experiments.experiment",
+    "MentorsimError": "sim.core.errors",
+    "ResultsFolderError": "sim.core.errors",
     "Results": "sim.experiments.experiment",
     "run_experiment": "sim.experiments.experiment",
     "run_model": "sim.experiments.experiment",
@@ -43,7 +52,9 @@ __all__ = [
     "Employee",
     "ExperimentError",
     "JuniorEmployee",
+    "MentorsimError",
     "Results",
+    "ResultsFolderError",
     "ReverseMentoringModel",
     "RosterError",
     "Scenario",
@@ -72,6 +83,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors
+    from sim.core.errors import MentorsimError, ResultsFolderError
     from sim.core.roster import read_roster
     from sim.core.roster_profile import roster_profile
     from sim.core.roster_table import RosterError

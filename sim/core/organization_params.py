@@ -293,6 +293,13 @@ class Organization(Params):
             raise ValueError("skills: at least one skill must be of kind 'digital'")
         if not self.departments:
             raise ValueError("departments: at least one department is needed")
+        for field, given in (
+            ("departments", self.departments),
+            ("technologies", [t.name for t in self.technologies]),
+        ):
+            twice = sorted({n for n in given if given.count(n) > 1})
+            if twice:
+                raise ValueError(f"{field}: names given more than once: {twice}")
         for i, tech in enumerate(self.technologies):
             unknown = [s for s in tech.skills if s not in names]
             if unknown or not tech.skills:

@@ -8,17 +8,49 @@ never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ASSUMPTION = "assumption"
 
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+"""Integers a parameter may hold: what the model's int64 arrays hold."""
+
 
 class Params(BaseModel):
-    """Base of every parameter block: unknown keys and wrong types are errors."""
+    """Base of every parameter block: unknown keys, wrong types, NaN and infinities are errors.
 
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True, frozen=False)
+    Every number must be finite (``allow_inf_nan=False``, lists included) and every integer
+    must fit the model's 64-bit arrays, whether or not the field declares a range.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, validate_assignment=True, frozen=False, allow_inf_nan=False
+    )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _integers_fit_the_arrays(cls, value: Any) -> Any:
+        for number in _integers(value):
+            if not INT_MIN <= number <= INT_MAX:
+                raise ValueError(
+                    f"integer too large for the model's 64-bit arrays (at most {INT_MAX:,})"
+                )
+        return value
+
+
+def _integers(value: Any) -> Iterator[int]:
+    """Integers in a field's value (inside lists and mappings too, not in nested blocks)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _integers(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _integers(item)
 
 
 def param(

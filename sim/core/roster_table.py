@@ -28,6 +28,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from sim.core.errors import MentorsimError
+
 MAX_SHOWN = 50
 """Problems printed in full; the rest are counted."""
 
@@ -70,8 +72,10 @@ class Problem:
         return ", ".join(parts) + f": {self.message}"
 
 
-class RosterError(Exception):
+class RosterError(MentorsimError):
     """A roster or ties file cannot be used; ``problems`` holds the first ones, ``total`` all.
+
+    Reported like every user's mistake (exit 2, no traceback), under its own heading.
 
     Args:
         file: The file as the user named it.
@@ -80,6 +84,8 @@ class RosterError(Exception):
         where: ``"line"`` for CSV files, ``"row"`` for Parquet.
     """
 
+    heading = "invalid roster"
+
     def __init__(
         self, file: str, problems: list[Problem], total: int | None = None, where: str = "line"
     ) -> None:
@@ -87,7 +93,9 @@ class RosterError(Exception):
         self.problems = problems
         self.total = len(problems) if total is None else total
         self.where = where
-        super().__init__(self.report())
+        self.source = file
+        self.errors = [p.text(file, where) for p in problems]
+        Exception.__init__(self, self.report())
 
     def __reduce__(self):  # keep the problems across processes (pickling)
         return (type(self), (self.file, self.problems, self.total, self.where))

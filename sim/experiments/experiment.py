@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, as_completed
@@ -22,12 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.core.errors import OptionError, TooLargeError
 from sim.core.rng import replication_seed
 from sim.experiments import stats
 from sim.experiments.storage import RunOutput, Store
 from sim.model import outcomes
-from sim.model.fit import check_programs_fit
+from sim.model.fit import available_memory, check_runnable, gib
 from sim.model.model import ReverseMentoringModel
+from sim.model.outcomes import columns
 from sim.model.scenario import Scenario, get_path, load_scenario, validate
 
 
@@ -175,6 +178,48 @@ class Plan:
         return data
 
 
+# ---------------------------------------------------------------------- the size of the work
+
+
+RESULT_COPIES = 3
+"""Copies of the results held at once while the tables are assembled (parts, frames, tables)."""
+
+
+def estimate_results_bytes(scenario: Scenario, tasks: int) -> int:
+    """Memory the results of ``tasks`` runs of ``scenario`` take while the tables are built."""
+    if scenario.model == "reverse_mentoring":
+        techs = [t.name for t in scenario.organization.technologies]
+        width = len(columns(techs, scenario.organization.levels)) + 8  # with the identifiers
+    else:
+        width = 16  # March (1991): a few columns per period
+    per_task = (scenario.horizon_weeks + 1) * width * 8 + 4096
+    return RESULT_COPIES * tasks * per_task
+
+
+def check_work_size(scenario: Scenario, points: int, replications: int | None = None) -> int:
+    """Refuse an experiment whose results cannot fit in memory; return its number of runs.
+
+    Called before any sweep point is drawn, so an absurd ``--lhs`` or grid is refused before
+    anything is allocated.
+
+    Raises:
+        TooLargeError: With the number of runs, the estimate and the memory available.
+    """
+    reps = replications or scenario.replications
+    tasks = points * len(scenario.arms) * reps
+    need = estimate_results_bytes(scenario, tasks)
+    free = available_memory()
+    if free is not None and need > free:
+        raise TooLargeError(
+            [
+                f"{points:,} points x {len(scenario.arms)} arms x {reps:,} replications = "
+                f"{tasks:,} runs, whose results need about {gib(need)} of memory; this machine "
+                f"has {gib(free)} available: use fewer points, replications or weeks"
+            ]
+        )
+    return tasks
+
+
 # ---------------------------------------------------------------------- running
 
 
@@ -210,18 +255,27 @@ def run_experiment(
 
     Raises:
         ExperimentError: When some replications raised (the others are kept in ``out``).
-        ScenarioError: When the scenario, a sweep point or the resume folder does not fit.
+        ScenarioError: When the scenario or a sweep point is invalid, or a program cannot run.
+        ResultsFolderError: When ``out`` is not empty (without ``resume``) or holds another
+            experiment; ``resume=True`` on a finished folder with the same settings returns
+            its results without running anything.
+        TooLargeError: When the runs or their results cannot fit in this machine's memory.
     """
     started = time.time()
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if workers < 1:
+        raise OptionError([f"workers: must be at least 1 (got {workers})"])
     plan = Plan(base, points or [{}], replications or base.replications)
+    check_work_size(base, len(plan.points), plan.replications)
     scenarios = plan.point_scenarios()  # validates every point before anything runs
-    for point in scenarios:
-        check_programs_fit(point, replication_seed(point.seed, 0))
     tasks = plan.tasks()
+    processes = min(workers, len(tasks)) if executor is None else 1
+    for point in scenarios:
+        check_runnable(point, processes)
     store = Store(Path(out), plan.to_dict(), resume) if out is not None else None
-    done = store.finished() if store else {}
+    done = store.finished([t.key for t in tasks]) if store else {}
     pending = [t for t in tasks if t.key not in done]
+    workers = max(1, min(workers, len(pending)))
     failures: list[tuple[Task, str]] = []
     bar = _progress(plan, len(tasks) - len(pending), progress)
     try:
@@ -238,6 +292,10 @@ def run_experiment(
         if failures:
             raise ExperimentError(failures, store.path if store else None)
         bar.set_postfix_str("summary and comparison tables", refresh=True)
+        if store and store.complete:  # a finished folder, resumed with its own settings
+            results = _tables(plan, *store.final_tables())
+            results.manifest, results.path = store.manifest(), store.path
+            return results
         results = _assemble(plan, tasks, done, store)
         results.manifest = _manifest(plan, tasks, time.time() - started)
         if store:
@@ -264,7 +322,12 @@ def _dispatch(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        executor = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        )
     try:
         with _one_math_thread_each() if own else nullcontext():  # workers start on submit
             futures = {executor.submit(_execute, data[t.point], t): t for t in tasks}
@@ -277,6 +340,27 @@ def _dispatch(
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+PARENT_CHECK_S = 1.0
+"""How often a local worker process checks that the process that started it is alive."""
+
+
+def exit_with_parent(parent: int) -> None:
+    """Initializer of local worker processes: exit as soon as ``parent`` is gone.
+
+    A worker whose parent was killed (``kill -9``, a crash) would otherwise live on, holding
+    its memory, blocked on a pipe nobody reads. A daemon thread compares the worker's parent
+    process id with ``parent`` every :data:`PARENT_CHECK_S` seconds; an orphan is adopted by
+    another process, so its parent id changes, and the worker exits.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 MATH_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -356,6 +440,16 @@ def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) ->
         )
         runs = add_same_people(runs, people, plan.point_scenarios(), plan.scenario.baseline)
     timeseries = pd.concat(series, ignore_index=True)
+    pairs = pd.concat(pair_frames, ignore_index=True) if pair_frames else pd.DataFrame()
+    return _tables(plan, runs, timeseries, pairs)
+
+
+def _tables(
+    plan: Plan, runs: pd.DataFrame, timeseries: pd.DataFrame, pairs: pd.DataFrame
+) -> Results:
+    """The results of the runs: with the summary and comparison tables worked out from them."""
+    varied = _varied_columns(plan)
+    sweep = len(plan.points) > 1 or bool(varied)
     id_cols = list(runs.columns[: len(varied) + (4 if sweep else 3)])
     names = [c for c in runs.columns if c not in id_cols]
     group = ["point", *varied] if sweep else []
@@ -367,7 +461,6 @@ def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) ->
         is_nonnegative=outcomes.is_nonnegative,
     )
     comparison = compare_arms(runs, names, plan.scenario, group)
-    pairs = pd.concat(pair_frames, ignore_index=True) if pair_frames else pd.DataFrame()
     return Results(runs, timeseries, summary, comparison, {}, pairs=pairs, outcomes=names)
 
 

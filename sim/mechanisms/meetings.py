@@ -59,7 +59,11 @@ def attendance(
 
 
 def planned_this_week(cadence_per_week: float, draws: np.ndarray) -> np.ndarray:
-    """Whole meetings planned this week: the integer part plus one more with the fractional chance."""
+    """Whole meetings planned this week: the integer part plus one more with the fractional chance.
+
+    The mean is ``cadence_per_week``, so the expected cadence is kept while planned meetings,
+    like held ones, are whole numbers.
+    """
     whole = np.floor(cadence_per_week)
     return (whole + (draws < cadence_per_week - whole)).astype(np.int64)
 

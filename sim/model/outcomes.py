@@ -328,7 +328,9 @@ CATALOG: tuple[Outcome, ...] = (
         "weeks_to_half_seniors[technology]",
         "weeks",
         "Weeks until half the seniors adopted",
-        "Weeks from introduction until half the seniors adopted (horizon + 1 when never)",
+        "Weeks from the technology's introduction until half the seniors had adopted it; "
+        "horizon + 1 when that did not happen by the horizon, a technology introduced after "
+        "the horizon included (a censored value, above any measured one)",
         weekly=False,
     ),
     _o(
@@ -745,8 +747,10 @@ def run_outcomes(
     for t, tech in enumerate(model.technology_names):
         col = weekly[: horizon + 1, names.index(f"adoption_seniors[{tech}]")]
         start = int(model.introduced_weeks[t])
-        reached = np.flatnonzero(col[start:] >= 0.5)
-        weeks = float(reached[0]) if reached.size else float(horizon - start + 1)
+        reached = np.flatnonzero(col[start:] >= 0.5)  # empty when introduced after the horizon
+        # censored: never within the horizon (a technology introduced after it included) is
+        # horizon + 1, above any measured value (at most horizon - introduced_week)
+        weeks = float(reached[0]) if reached.size else float(horizon + 1)
         out[f"weeks_to_half_seniors[{tech}]"] = weeks
     at = twelve_months(horizon)
     row = weekly[at]

@@ -106,7 +106,7 @@ class ProgramRun:
         self.hours = 0.0
         self.cost = 0.0
         self.meetings_held = 0
-        self.meetings_planned = 0.0
+        self.meetings_planned = 0
         self.ideas = (0, 0)
         self.last = Week(*(np.zeros(0, np.int64) for _ in range(5)))
 
@@ -317,8 +317,9 @@ class ProgramRun:
         ).sum(axis=1)
         self.last = Week(boards, held, planned, good, held - good)
         self.meetings_held += int(held.sum())
-        self.meetings_planned += float(prog.cadence_per_week) * n
-        self.book.meetings_planned[boards] += prog.cadence_per_week
+        # whole planned meetings, as drawn (their mean is the cadence): held never exceeds them
+        self.meetings_planned += int(planned.sum())
+        self.book.meetings_planned[boards] += planned
         self.book.meetings_held[boards] += held
         self.book.meetings_missed[boards] += planned - held
         self._cost(boards, held, mentee, mentor, pos)

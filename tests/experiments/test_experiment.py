@@ -96,9 +96,9 @@ def test_resume_refuses_a_different_scenario(small, tmp_path):
     from sim.experiments.experiment import Plan
 
     Store(tmp_path / "cut", Plan(scenario, [{}], 3).to_dict(), resume=False)
-    from sim import ScenarioError
+    from sim.core.errors import ResultsFolderError
 
-    with pytest.raises(ScenarioError, match=r"organization\.size"):
+    with pytest.raises(ResultsFolderError, match=r"organization\.size"):
         run_experiment(
             dict(small, organization={"size": 300, "levels": 4, "span_of_control": 8}),
             out=tmp_path / "cut",
@@ -134,9 +134,9 @@ def test_a_failing_replication_keeps_the_others(small, tmp_path, monkeypatch):
 
 def test_refuses_to_overwrite_a_results_folder(small, tmp_path):
     run_experiment(small, out=tmp_path / "r")
-    from sim import ScenarioError
+    from sim.core.errors import ResultsFolderError
 
-    with pytest.raises(ScenarioError, match="not empty"):
+    with pytest.raises(ResultsFolderError, match=r"not empty.*resume=True"):
         run_experiment(small, out=tmp_path / "r")
 
 

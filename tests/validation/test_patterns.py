@@ -213,15 +213,19 @@ def test_8_cost_grows_with_cadence_and_duration(factor):
         dynamics=dynamics,
     )
     runs = res.runs.set_index(["arm", "replication"])
-    ratio = (runs.loc["big", "program_cost"] / runs.loc["small", "program_cost"]).to_numpy()
-    # the planned meetings double exactly; the held ones are binomial around them (about 2,000
-    # meetings per arm, so a few per cent of noise), and attendance falls a little in the
-    # longer program as resistance moves
-    assert ((ratio > 1.8) & (ratio < 2.2)).all(), f"cost ratio when doubling the {factor}: {ratio}"
-    planned = (
-        runs.loc["big", "meetings_planned"] / runs.loc["small", "meetings_planned"]
-    ).to_numpy()
-    assert np.allclose(planned, 2.0), planned
+    ratio = runs.loc["big", "program_cost"].sum() / runs.loc["small", "program_cost"].sum()
+    # planned meetings double in expectation and held ones are binomial around them (about 720
+    # meetings held in the small arm over the five replications: a standard error of the pooled
+    # ratio near 0.075, so [1.7, 2.3] is four of them); attendance falls a little in the longer
+    # program as resistance moves
+    assert 1.7 < ratio < 2.3, f"cost ratio when doubling the {factor}: {ratio:.3f}"
+    # planned meetings are whole numbers drawn around the cadence (each pair-week plans the
+    # integer part of the weekly cadence, plus one with the fractional chance): about 1,400
+    # planned meetings in the small arm over the five replications, so the pooled ratio has a
+    # standard error of at most 0.05 and [1.8, 2.2] is four of them
+    pooled = runs.loc["big", "meetings_planned"].sum() / runs.loc["small", "meetings_planned"].sum()
+    assert 1.8 < pooled < 2.2, f"planned meetings when doubling the {factor}: x{pooled:.3f}"
+    assert (runs["meetings_held"] <= runs["meetings_planned"]).all()
     assert (runs["pairs_formed"].loc["big"] == runs["pairs_formed"].loc["small"]).all()
 
 
