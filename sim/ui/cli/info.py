@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from importlib import import_module
 import sys
+from importlib import import_module
 from pathlib import Path
 
 from sim.core.errors import MissingExtraError, OptionError
