@@ -15,6 +15,7 @@ class People:
         mentor_ever: Has mentored in this run.
         mentee_ever: Has been mentored in this run.
         in_program_cohort: Was employed when the program's first wave started.
+        promotions: Promotions (in grade or into a vacancy) since week 0.
     """
 
     def __init__(self, cohort: np.ndarray) -> None:
@@ -26,6 +27,7 @@ class People:
         self.mentor_ever = np.zeros(n, bool)
         self.mentee_ever = np.zeros(n, bool)
         self.in_program_cohort = np.zeros(n, bool)
+        self.promotions = np.zeros(n, np.int32)
         self.initial = n
 
     @property
@@ -46,6 +48,7 @@ class People:
                 ("mentor_ever", False),
                 ("mentee_ever", False),
                 ("in_program_cohort", False),
+                ("promotions", 0),
             ):
                 arr = getattr(self, name)
                 new = np.full(grow, fill, dtype=arr.dtype)

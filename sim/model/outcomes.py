@@ -130,9 +130,19 @@ CATALOG: tuple[Outcome, ...] = (
     Outcome("leavers", "employees", "Voluntary leavers since week 0"),
     Outcome("retirements", "employees", "Retirements since week 0"),
     Outcome("hires", "employees", "External hires since week 0"),
-    Outcome("promotions", "employees", "Internal promotions since week 0"),
     Outcome(
-        "promotions_of_mentors", "employees", "Internal promotions of employees who have mentored"
+        "promotions",
+        "employees",
+        "Promotions since week 0: into a vacancy above, or in grade (in the same position)",
+    ),
+    Outcome("promotions_in_grade", "employees", "Promotions in grade since week 0"),
+    Outcome(
+        "promotions_per_100_per_year",
+        "promotions/100 employees/year",
+        "Promotion rate since week 0, per 100 employees",
+    ),
+    Outcome(
+        "promotions_of_mentors", "employees", "Promotions of employees who had mentored by then"
     ),
     Outcome(
         "turnover_cost",
@@ -316,11 +326,13 @@ def _innovation_and_staffing(model: ReverseMentoringModel, out: dict[str, float]
     out["ideas_from_meetings"] = float(t.ideas_from_meetings)
     out["ideas_per_100_per_year"] = t.ideas / per100 / years if model.week else 0.0
     out["implemented_per_100_per_year"] = t.implemented / per100 / years if model.week else 0.0
+    out["promotions_per_100_per_year"] = t.promotions / per100 / years if model.week else 0.0
     for name, value in (
         ("leavers", t.leavers),
         ("retirements", t.retirements),
         ("hires", t.hires),
         ("promotions", t.promotions),
+        ("promotions_in_grade", t.promotions_in_grade),
         ("promotions_of_mentors", t.promotions_of_mentors),
         ("turnover_cost", t.turnover_cost),
         ("skill_lost_to_turnover", t.skill_lost),

@@ -19,6 +19,7 @@ from sim.core.organization_params import Organization
 from sim.core.params import Params, param
 from sim.mechanisms.adoption import AdoptionParams
 from sim.mechanisms.attitudes import AttitudeParams
+from sim.mechanisms.careers import CareersParams
 from sim.mechanisms.economics import EconomicsParams
 from sim.mechanisms.innovation import InnovationParams
 from sim.mechanisms.learning import LearningParams
@@ -71,7 +72,12 @@ class Dynamics(Params):
     retention: RetentionParams = param(
         doc="Engagement, quits and retirement", default_factory=RetentionParams
     )
-    staffing: StaffingParams = param(doc="Promotion and hiring", default_factory=StaffingParams)
+    careers: CareersParams = param(
+        doc="Promotions in grade and their readiness", default_factory=CareersParams
+    )
+    staffing: StaffingParams = param(
+        doc="Vacancies: promotion into them and hiring", default_factory=StaffingParams
+    )
     economics: EconomicsParams = param(
         doc="Salaries, replacement cost, value of ideas", default_factory=EconomicsParams
     )
