@@ -156,7 +156,16 @@ CATALOG: tuple[Outcome, ...] = (
     Outcome("active_pairs", "pairs", "Pairs (boards) active this week"),
     Outcome("pairs_completed", "pairs", "Pairs that reached their planned end"),
     Outcome("pairs_dissolved", "pairs", "Pairs dissolved early for a bad fit"),
-    Outcome("pairs_ended_by_departure", "pairs", "Pairs ended because a member left"),
+    Outcome(
+        "pairs_ended_by_departure",
+        "pairs",
+        "Pairs ended because the mentee, a one-to-one mentor or a board's last mentor left",
+    ),
+    Outcome(
+        "mentors_replaced",
+        "mentors",
+        "Junior-board mentors who left the organization and were replaced on their board",
+    ),
     Outcome("match_rate", "share", "Mentees paired among those who volunteered or were enrolled"),
     Outcome("meetings_held", "meetings", "Meetings held since week 0"),
     Outcome("meetings_planned", "meetings", "Meetings planned since week 0"),
@@ -365,6 +374,7 @@ _PROGRAM_ZEROS = (
     "pairs_completed",
     "pairs_dissolved",
     "pairs_ended_by_departure",
+    "mentors_replaced",
     "match_rate",
     "meetings_held",
     "meetings_planned",
@@ -391,6 +401,7 @@ def _program(model: ReverseMentoringModel, out: dict[str, float]) -> None:
     out["pairs_completed"] = float((status == COMPLETED).sum())
     out["pairs_dissolved"] = float((status == DISSOLVED).sum())
     out["pairs_ended_by_departure"] = float((status == ENDED_BY_DEPARTURE).sum())
+    out["mentors_replaced"] = float(prog.replacements)
     out["match_rate"] = prog.matched / prog.volunteers if prog.volunteers else 0.0
     out["meetings_held"], out["meetings_planned"] = (
         float(prog.meetings_held),

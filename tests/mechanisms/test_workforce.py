@@ -77,7 +77,9 @@ def test_mentors_are_promoted_more_than_the_same_people_without_the_program():
         extra.append(prog.people.promotions[mentors].sum() - base.people.promotions[mentors].sum())
         base_rate.append(base.people.promotions[mentors].mean())
     low, high = t_interval(np.array(extra, float))
-    print(f"mentors' extra promotions {np.mean(extra):.2f} [{low:.2f}, {high:.2f}]; base {np.mean(base_rate):.3f}")
+    print(
+        f"mentors' extra promotions {np.mean(extra):.2f} [{low:.2f}, {high:.2f}]; base {np.mean(base_rate):.3f}"
+    )
     assert low > 0, f"extra promotions of mentors per run: {extra}, 95% CI [{low:.2f}, {high:.2f}]"
     assert 0.01 < np.mean(base_rate) < 0.1, "at a realistic base rate (a few per cent a year)"
 
@@ -141,7 +143,9 @@ def test_an_older_workforce_has_the_retirements_its_ages_imply_in_year_one():
         age = model.state.age.copy()
         model.run()
         counts.append(model.tally.retirements)
-        cumulative = retirement_hazard(age[:, None] + weeks, org.retirement_age, org.retirement_spread)
+        cumulative = retirement_hazard(
+            age[:, None] + weeks, org.retirement_age, org.retirement_spread
+        )
         p = -np.expm1(-cumulative.sum(axis=1) / 52.0)
         expected += p.sum()
         variance += (p * (1 - p)).sum()
