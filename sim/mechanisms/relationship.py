@@ -9,11 +9,12 @@ who is paired with whom matters:
 with ``a = compatibility_attitude_share``. The first term is the attitude fit: the geometric
 mean of the mentor's willingness and the mentee's receptiveness (openness times one minus
 resistance), so one closed side spoils the pair. The second is the teaching fit: ``gap`` is
-the mean positive gap of the board's best mentor over the mentee on the program's focus skills
-(all digital skills when unfocused): a mentor with little to teach this mentee makes meetings
-feel pointless. Both are the terms of the pairing policies' match score
-(:func:`sim.program.pairing.match_scores`), so a policy that scores well pairs well; the form
-and both parameters are assumptions. Each meeting held goes well with probability
+the mean positive gap of the board's best mentor over the mentee on the digital skills (the
+mentor's credibility, whatever the program's focus): a mentor with little to teach this mentee
+makes meetings feel pointless. Both are the terms of the pairing policies' match score
+(:func:`sim.program.pairing.match_scores`, whose skill term reads the focus skills of a
+focused program), so a policy that scores well pairs well; the form and both parameters are
+assumptions. Each meeting held goes well with probability
 
     g = clip(good_base + good_compatibility * compatibility - good_resistance * m * resistance, 0.02, 0.98)
 
@@ -63,7 +64,7 @@ class RelationshipParams(Params):
     )
     teaching_gap_full: float = param(
         0.3,
-        doc="Mean digital gap of the mentor over the mentee (focus skills) at which the teaching fit is full",
+        doc="Mean digital gap of the mentor over the mentee at which the teaching fit is full",
         unit="skill (0-1)",
         gt=0,
         le=1,
@@ -91,7 +92,7 @@ def compatibility(
         willingness: The mentors' (mean) willingness to mentor.
         openness: The mentee's openness to change.
         resistance: The mentee's resistance to being mentored.
-        gap: Mean positive gap of the board's best mentor over the mentee on the focus skills.
+        gap: Mean positive gap of the board's best mentor over the mentee on the digital skills.
         trained: Whether the mentors were trained.
         params: The relationship parameters.
     """

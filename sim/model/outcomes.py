@@ -179,6 +179,16 @@ CATALOG: tuple[Outcome, ...] = (
     Outcome("program_hours", "hours", "Hours spent on the program (meetings and training)"),
     Outcome("program_cost", "currency", "Cost of the hours spent on the program"),
     Outcome(
+        "valued_skill_transferred",
+        "skill-units",
+        "Skill gained at meetings (mentees and mentors) on the skills the organization values",
+    ),
+    Outcome(
+        "skill_value",
+        "currency",
+        "Value of the skill transferred at meetings (value_per_skill_unit x valued_skill_transferred)",
+    ),
+    Outcome(
         "mentor_leadership_growth",
         "skill (0-1)",
         "Mean leadership gained by mentors since they started",
@@ -207,7 +217,7 @@ CATALOG: tuple[Outcome, ...] = (
     Outcome(
         "net_benefit",
         "currency",
-        "Retention savings plus value of extra implemented ideas minus program cost, against the baseline arm, same replication (0 for the baseline)",
+        "Retention savings plus value of extra implemented ideas plus value of the skill transferred minus program cost, against the baseline arm, same replication (0 for the baseline)",
         weekly=False,
     ),
     Outcome(
@@ -383,6 +393,8 @@ _PROGRAM_ZEROS = (
     "mentoring_ties",
     "program_hours",
     "program_cost",
+    "valued_skill_transferred",
+    "skill_value",
     "mentor_leadership_growth",
 )
 
@@ -414,6 +426,9 @@ def _program(model: ReverseMentoringModel, out: dict[str, float]) -> None:
     out["mean_relationship_quality"] = float(book.quality[active].mean()) if active.any() else 0.0
     out["mentoring_ties"] = float(prog.ties.alive.sum())
     out["program_hours"], out["program_cost"] = float(prog.hours), float(prog.cost)
+    out["valued_skill_transferred"] = prog.skill_transferred
+    price = model.config.dynamics.economics.value_per_skill_unit
+    out["skill_value"] = price * prog.skill_transferred
     out["mentor_leadership_growth"] = prog.leadership_growth()
 
 

@@ -156,6 +156,12 @@ class Scenario(Params):
         if self.baseline_arm is not None and self.baseline_arm not in names:
             raise ValueError(f"baseline_arm: {self.baseline_arm!r} is not one of the arms {names}")
         skills = self.organization.skill_names
+        valued = self.dynamics.economics.valued_skills or []
+        if [s for s in valued if s not in skills]:
+            raise ValueError(
+                f"dynamics.economics.valued_skills: {[s for s in valued if s not in skills]} "
+                f"not among the skills {skills}"
+            )
         for i, arm in enumerate(self.arms):
             if arm.program is None:
                 continue

@@ -15,7 +15,7 @@ import numpy as np
 from sim.core.phase import Phase, World
 from sim.core.state import OPENNESS, RESISTANCE, WILLINGNESS
 from sim.mechanisms import attitudes, learning, meetings, relationship
-from sim.mechanisms.economics import by_level
+from sim.mechanisms.economics import by_level, valued_columns
 from sim.program import pairing, participation
 from sim.program.book import ACTIVE, COMPLETED, DISSOLVED, ENDED_BY_DEPARTURE, PairBook
 from sim.program.design import Program
@@ -93,6 +93,11 @@ class ProgramRun:
             st.skills.shape[1], st.digital, self.focus, dyn.learning
         )
         self.leadership = names.index("leadership") if "leadership" in names else None
+        org = model.config.organization
+        self.valued = valued_columns(
+            names, [t.skills for t in org.technologies], dyn.economics.valued_skills
+        )
+        self.skill_transferred = 0.0  # skill gained at meetings on the valued skills
         self.book = PairBook()
         self.ties = relationship.MentoringTies()
         self.mandatory = program.participation == "mandatory"
@@ -228,7 +233,8 @@ class ProgramRun:
 
     def compatibility(self, mentee: int, mentors: np.ndarray) -> float:
         """Compatibility of ``mentee`` with the board of ``mentors`` (slots), as of now."""
-        st, cols = self.model.state, self.score_columns
+        st = self.model.state
+        cols = st.digital  # the mentor's general digital lead, whatever the program's focus
         return float(
             relationship.compatibility(
                 st.attitudes[mentors, WILLINGNESS].mean(),
@@ -459,6 +465,7 @@ class ProgramRun:
         )
         np.add.at(delta, mentee, d_mentee)
         np.add.at(delta, mentor, d_mentor)
+        self.skill_transferred += float(delta[:, self.valued].sum())
         st.skills[:] = np.clip(st.skills + delta, 0.0, 1.0)
         self.model.gain += np.abs(delta) @ np.full(delta.shape[1], 1.0 / delta.shape[1])
         return delta

@@ -114,35 +114,56 @@ def test_4_resistance_and_mismatch_shrink_the_effect_and_mandates_fail_more_pair
     assert high < low, f"resistance shrinks the skill effect: {high:.4f} vs {low:.4f}"
 
 
-def test_5_a_focused_program_transfers_more_of_its_focus_skills_per_hour():
+FOCUS = ["genai_tools", "data_analytics"]
+
+
+def _focus_ratios(dynamics, seeds=5):
+    """Per replication: focused over unfocused mentee gain per program hour, on the focus
+    skills and on the other digital skills (mandatory, random pairs: the same pairs in both)."""
+    program = {**VOLUNTARY, "participation": "mandatory"}
     scenario = load_scenario(
         {
             "seed": 5,
             "horizon_weeks": 26,
             "organization": {"size": 300, "levels": 4},
+            "dynamics": dynamics,
             "arms": [
-                {"name": "unfocused", "program": {**VOLUNTARY, "participation": "mandatory"}},
-                {
-                    "name": "focused",
-                    "program": {
-                        **VOLUNTARY,
-                        "participation": "mandatory",
-                        "focus": ["genai_tools", "data_analytics"],
-                    },
-                },
+                {"name": "unfocused", "program": program},
+                {"name": "focused", "program": {**program, "focus": FOCUS}},
             ],
         }
     )
-    cols = [scenario.organization.skill_names.index(s) for s in ("genai_tools", "data_analytics")]
-    per_hour = {"unfocused": [], "focused": []}
-    for seed in range(6):
-        for arm in per_hour:
+    names = scenario.organization.skill_names
+    digital = [s.name for s in scenario.organization.skills if s.kind == "digital"]
+    cols = [names.index(s) for s in FOCUS + [d for d in digital if d not in FOCUS]]
+    ratios = []
+    for seed in range(seeds):
+        per_hour = {}
+        for arm in ("unfocused", "focused"):
             gain, hours = mentee_gain(scenario, arm, seed, cols)
-            per_hour[arm].append(gain.sum() / hours)
-    ratio = np.array(per_hour["focused"]) / np.array(per_hour["unfocused"])
-    assert (ratio > 1.2).all(), (
-        f"focus skills gained per program hour, focused / unfocused: {ratio}"
-    )
+            per_hour[arm] = np.array([gain[:, :2].sum(), gain[:, 2:].sum(), gain.sum()]) / hours
+        ratios.append(per_hour["focused"] / per_hour["unfocused"])
+    focus, other, total = np.array(ratios).T
+    return focus, other, total
+
+
+def test_5_a_focused_program_transfers_more_of_its_focus_skills_per_hour():
+    focus, other, total = _focus_ratios({})
+    assert (focus > 1.2).all(), f"focus skills gained per program hour, focused / unfocused: {focus}"
+    # the hours it gives its focus skills are taken from the others (neglect) ...
+    assert (other < 0.8).all(), f"the other digital skills, focused / unfocused: {other}"
+    # ... and concentration buys no extra skill in all (gaps close faster where time is spent)
+    assert (total < 1.05).all(), f"all digital skills, focused / unfocused: {total}"
+
+
+def test_5_the_focus_effect_comes_from_the_trade_off_and_can_fail():
+    # the focus skills' share of an even spread: a focused program that reallocates nothing is
+    # the unfocused program, hour for hour
+    neutral = _focus_ratios({"learning": {"focus_share": len(FOCUS) / 6}}, seeds=2)
+    assert np.allclose(neutral, 1.0), f"no reallocation, no focus effect: {neutral}"
+    # when concentrated hours teach less (focus_gain below 1) focus transfers less per hour
+    focus, _, _ = _focus_ratios({"learning": {"focus_gain": 0.3}}, seeds=2)
+    assert (focus < 1).all(), f"focus skills per hour with inefficient concentration: {focus}"
 
 
 def test_6_cross_generational_ties_rise_during_a_program_and_partly_persist():
@@ -233,3 +254,34 @@ def test_8_roi_turns_negative_for_a_long_unfocused_high_cadence_program():
         paired(res, "heavy", "net_benefit"), "a long, unfocused, high-cadence program loses money"
     )
     assert (res.runs.loc[res.runs["arm"] == "heavy", "roi"] < 0).all()
+
+
+def test_8_focus_pays_through_the_needed_skills_it_transfers():
+    # the same mentees and pairs (mandatory, random pairs) with and without a focus on two of
+    # the skills the organization's technologies need (the skills economics values)
+    program = {**VOLUNTARY, "participation": "mandatory", "cadence_per_month": 4}
+    res = experiment(
+        [
+            {"name": "none"},
+            {"name": "unfocused", "program": program},
+            {"name": "focused", "program": {**program, "focus": FOCUS}},
+        ],
+        reps=6,
+        weeks=30,
+        size=300,
+        seed=4,
+    )
+    runs = res.runs.set_index(["arm", "replication"])
+
+    def diff(column):
+        return (runs.loc["focused", column] - runs.loc["unfocused", column]).to_numpy()
+
+    from sim.experiments.stats import t_interval
+
+    roi_low, roi_high = t_interval(diff("roi"))
+    assert roi_low > 0, f"focused minus unfocused ROI: [{roi_low:.3f}, {roi_high:.3f}]"
+    value = diff("skill_value")
+    assert t_interval(value)[0] > 0, f"more of the needed skills per hour: {value}"
+    # only through that: retention savings, ideas and cost differ by under 5% of it
+    rest = diff("net_benefit") - value
+    assert abs(rest.mean()) < 0.05 * value.mean(), f"other benefit terms: {rest}"
