@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.model.assumptions import assumptions_line
 from sim.model.outcomes import CATALOG
 from sim.ui.figures import FIGURES, figure_bytes, is_share, make_figures, unit_of, varied_columns
 
@@ -453,6 +454,8 @@ def _scenario_section(results: Results) -> str:
             text = describe_program(arm.get("program")) if "program" in arm else ""
             out.append(f"<li><strong>{_esc(name)}</strong>{_esc(tag)}: {_esc(text)}</li>")
         out.append("</ul>")
+        # what the headline effects rest on (sim.model.assumptions)
+        out.append(f"<p><strong>Assumptions.</strong> {_esc(assumptions_line(scenario))}</p>")
     return "\n".join(out)
 
 
