@@ -15,7 +15,7 @@ scenario most of a program's effect on senior adoption goes through it. Its defa
 from a figure a reader can check against their own program rather than set as a round number
 (:func:`mentoring_from_uptake`): the hazard at which half of the mentees whose mentor has
 adopted adopt through the mentoring alone during the default program (six months, two meetings
-a month, attendance 0.85; exposure counts in weeks with a meeting held), 3.53 per year. A
+a month, attendance 0.85; exposure counts in weeks with a meeting held), 3.61 per year. A
 program evaluation that measured that uptake gives the value to use instead.
 
 Using the exact hazard over the week (not a per-step probability ``h * dt``) makes the discrete
@@ -40,6 +40,17 @@ WEEKS_PER_YEAR = 52.0
 BASS = "Bass (1969); values are an assumption for workplace tools (consumer-durables mean p=0.03, q=0.38 per year, Sultan, Farley & Lehmann 1990)"
 
 
+def _meeting_week_chance(cadence_per_month: float, attendance: float) -> float:
+    """Chance a board holds at least one meeting in a week (planned: the integer part of the
+    weekly cadence, plus one with the fractional chance; each held with ``attendance``)."""
+    per_week = cadence_per_month * 12.0 / 52.0
+    whole, frac = np.floor(per_week), per_week - np.floor(per_week)
+    none_held = (1.0 - frac) * (1.0 - attendance) ** whole + frac * (1.0 - attendance) ** (
+        whole + 1
+    )
+    return float(1.0 - none_held)
+
+
 def mentoring_from_uptake(
     uptake: float,
     months: float = 6.0,
@@ -48,11 +59,9 @@ def mentoring_from_uptake(
 ) -> float:
     """The mentoring hazard (1/year) at which ``uptake`` of exposed mentees adopt by mentoring alone.
 
-    A mentee is exposed in the weeks in which their board holds a meeting (its mentor having
-    adopted). Planned meetings a week are the integer part of the cadence plus one with the
-    fractional chance, each held with ``attendance``; over the program's whole weeks the
-    expected exposed time is ``weeks * P(a meeting is held in a week) / 52`` years, and
-    ``1 - exp(-h * exposed) = uptake`` gives ``h``.
+    A mentee whose mentor has adopted is exposed in the weeks in which their board holds a
+    meeting, with chance ``m`` a week, and then adopts with ``1 - exp(-h / 52)``. Over the
+    program's ``W`` weeks ``1 - (1 - m (1 - exp(-h / 52)))**W = uptake``, solved for ``h``.
 
     Args:
         uptake: Share of mentees of an adopted mentor who adopt through the mentoring alone.
@@ -61,21 +70,20 @@ def mentoring_from_uptake(
         attendance: Chance a planned meeting is held.
     """
     weeks = max(1, round(months * 52.0 / 12.0))
-    per_week = cadence_per_month * 12.0 / 52.0
-    whole, frac = np.floor(per_week), per_week - np.floor(per_week)
-    none_held = (1.0 - frac) * (1.0 - attendance) ** whole + frac * (1.0 - attendance) ** (
-        whole + 1
-    )
-    exposed_years = weeks * (1.0 - none_held) / WEEKS_PER_YEAR
-    return float(-np.log1p(-uptake) / exposed_years)
+    per_week = 1.0 - (1.0 - uptake) ** (1.0 / weeks)
+    meet = _meeting_week_chance(cadence_per_month, attendance)
+    if per_week >= meet:
+        raise ValueError(f"uptake {uptake} is out of reach with meetings in {meet:.0%} of weeks")
+    return float(-WEEKS_PER_YEAR * np.log1p(-per_week / meet))
 
 
 def uptake_from_mentoring(
     hazard: float, months: float = 6.0, cadence_per_month: float = 2.0, attendance: float = 0.85
 ) -> float:
     """The inverse of :func:`mentoring_from_uptake`: the uptake a mentoring hazard implies."""
-    per_unit = mentoring_from_uptake(1.0 - np.exp(-1.0), months, cadence_per_month, attendance)
-    return float(-np.expm1(-hazard / per_unit))
+    weeks = max(1, round(months * 52.0 / 12.0))
+    meet = _meeting_week_chance(cadence_per_month, attendance)
+    return float(1.0 - (1.0 - meet * -np.expm1(-hazard / WEEKS_PER_YEAR)) ** weeks)
 
 
 MENTORING_UPTAKE = 0.5

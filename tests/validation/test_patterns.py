@@ -7,7 +7,7 @@ replications that excludes zero, or a direct comparison of the same people acros
 import numpy as np
 import pytest
 
-from sim import load_scenario
+from sim import ReverseMentoringModel, load_scenario
 from sim.core.organization_params import COHORTS
 from tests.conftest import (
     CLOSED,
@@ -34,41 +34,61 @@ def test_1_seniors_adopt_later_on_an_s_curve():
     )
 
 
-def test_2_program_speeds_senior_adoption_more_with_high_influence_mentees():
-    leaders = {
-        "pairing": "random",
-        "participation": "mandatory",
-        "eligibility": {"mentee_min_level": 2},
-        "waves": [{"start_week": 0, "size": 20}],
+def _below(state, slots):
+    """Employees in the reporting lines below ``slots`` (not the slots themselves)."""
+    below = np.zeros(state.size, bool)
+    for s in slots:
+        below |= state.ancestors[:, state.depth[s]] == s
+    below[slots] = False
+    return below
+
+
+@pytest.mark.slow
+def test_2_program_speeds_senior_adoption_more_with_high_influence_mentees(full_size):
+    # only the mentees' level differs: 20 mentees either among the leaders at levels 2-3 (the
+    # CEO excluded: with reporting lines excluded nobody may mentor them) or among the
+    # first-line managers at level 1; mandatory, random pairs, one-to-one
+    common = {**VOLUNTARY, "participation": "mandatory", "waves": [{"start_week": 0, "size": 20}]}
+    designs = {
+        "leaders": {**common, "eligibility": {"mentee_min_level": 2, "mentee_max_level": 3}},
+        "line": {**common, "eligibility": {"mentee_min_level": 1, "mentee_max_level": 1}},
     }
-    line = {
-        "pairing": "random",
-        "participation": "mandatory",
-        "eligibility": {"mentee_min_level": 1, "mentee_max_level": 1},
-        "waves": [{"start_week": 0, "size": 20}],
-    }
-    res = experiment(
-        [
-            {"name": "none"},
-            {"name": "leaders", "program": leaders},
-            {"name": "line", "program": line},
-        ],
-        # the difference between the two designs is about half a point of adoption: 40
-        # replications put its 95% interval clear of zero
-        reps=40,
-        weeks=40,
-        size=500,
-        levels=5,
+    scenario = load_scenario(
+        {
+            "seed": 11,
+            "horizon_weeks": 40,
+            "organization": {"size": 800, "levels": 5},
+            "arms": [{"name": "none"}] + [{"name": k, "program": v} for k, v in designs.items()],
+        }
     )
-    assert_positive(paired(res, "leaders", "adoption_seniors"), "a program speeds senior adoption")
-    runs = res.runs.set_index(["arm", "replication"])["adoption"]
-    diff = (runs["leaders"] - runs["line"]).to_numpy()
+    # the difference in senior adoption between the designs is under a point: 12
+    # replications put its paired interval clear of zero (24 with --full)
+    reps = 24 if full_size else 12
+    reach, seniors = {k: [] for k in designs}, {k: [] for k in designs}
+    for seed in range(reps):
+        base = ReverseMentoringModel(scenario, arm="none", rng=seed).run()
+        for arm in designs:
+            model = ReverseMentoringModel(scenario, arm=arm, rng=seed)
+            model.step()  # the pairs form in week 0
+            mentees = model.program.slots(model.program.book.mentee)
+            below = _below(model.state, mentees)
+            model.run()
+            # the channel: extra adoptions in the mentees' reporting lines, against the same
+            # positions without the program, per mentee
+            extra = model.state.adopted[below].sum() - base.state.adopted[below].sum()
+            reach[arm].append(extra / mentees.size)
+            seniors[arm].append(
+                model.final_outcomes()["adoption_seniors"]
+                - base.final_outcomes()["adoption_seniors"]
+            )
     from sim.experiments.stats import t_interval
 
-    low, high = t_interval(diff)
-    assert low > 0, (
-        f"the same number of high-influence mentees spreads adoption further: [{low:.4f}, {high:.4f}]"
-    )
+    low, high = t_interval(np.array(seniors["leaders"]))
+    assert low > 0, f"a program speeds senior adoption: [{low:.4f}, {high:.4f}]"
+    low, high = t_interval(np.array(reach["leaders"]) - np.array(reach["line"]))
+    assert low > 0, f"a leader's adoption reaches further down: [{low:.3f}, {high:.3f}]"
+    low, high = t_interval(np.array(seniors["leaders"]) - np.array(seniors["line"]))
+    assert low > 0, f"and moves the organization's seniors more: [{low:.4f}, {high:.4f}]"
 
 
 def test_3_mentors_are_retained_better_than_comparable_non_participants():
@@ -114,6 +134,35 @@ def test_4_resistance_and_mismatch_shrink_the_effect_and_mandates_fail_more_pair
     assert high < low, f"resistance shrinks the skill effect: {high:.4f} vs {low:.4f}"
 
 
+def test_4_mismatched_pairs_fail_more_and_transfer_less():
+    # the same volunteers paired three ways: at random, by whole-pool optimisation of the match
+    # score (fit alone, by default), and best score first across departments only
+    arms = [{"name": "none"}] + [
+        {"name": p, "program": {"pairing": p}} for p in ("random", "optimal", "cross_department")
+    ]
+    res = experiment(arms, reps=8, weeks=30, size=400, levels=5)
+    runs = res.runs.set_index(["arm", "replication"])
+
+    def share(arm):
+        return (runs.loc[arm, "pairs_dissolved"] / runs.loc[arm, "pairs_formed"]).to_numpy()
+
+    from sim.experiments.stats import t_interval
+
+    low, high = t_interval(share("random") - share("optimal"))
+    assert low > 0, f"random pairs dissolve more often than optimal ones: [{low:.3f}, {high:.3f}]"
+    gain = (
+        runs.loc["optimal", "digital_skill_seniors"] - runs.loc["random", "digital_skill_seniors"]
+    )
+    low, high = t_interval(gain.to_numpy())
+    assert low > 0, f"mismatch shrinks the seniors' skill gain: [{low:.4f}, {high:.4f}]"
+    pairs = res.pairs.groupby("arm")
+    cross, compat = pairs["cross_department"].mean(), pairs["compatibility"].mean()
+    assert cross["cross_department"] == 1.0 and cross["optimal"] < 0.95, (
+        f"cross_department pairs only across departments, optimal does not need to: {cross}"
+    )
+    assert compat["optimal"] > compat["cross_department"] > compat["random"], compat
+
+
 FOCUS = ["genai_tools", "data_analytics"]
 
 
@@ -149,7 +198,9 @@ def _focus_ratios(dynamics, seeds=5):
 
 def test_5_a_focused_program_transfers_more_of_its_focus_skills_per_hour():
     focus, other, total = _focus_ratios({})
-    assert (focus > 1.2).all(), f"focus skills gained per program hour, focused / unfocused: {focus}"
+    assert (focus > 1.2).all(), (
+        f"focus skills gained per program hour, focused / unfocused: {focus}"
+    )
     # the hours it gives its focus skills are taken from the others (neglect) ...
     assert (other < 0.8).all(), f"the other digital skills, focused / unfocused: {other}"
     # ... and concentration buys no extra skill in all (gaps close faster where time is spent)
