@@ -321,6 +321,20 @@ def is_senior(org: Organization, level: np.ndarray, tenure: np.ndarray) -> np.nd
     }[rule.rule]
 
 
+def _workforce(org: Organization, rng: np.random.Generator):
+    """Cohorts, ages, tenures and group flags of the starting workforce, top of the tree first.
+
+    Older people sit higher: ranked by age plus noise, the highest rank to slot 0 (the CEO).
+    """
+    n = org.size
+    cohort, age = draw_people(org, n, rng)
+    key = age + rng.normal(0.0, org.age_level_sorting, n) if org.age_level_sorting > 0 else age
+    order = np.argsort(-key, kind="stable")
+    cohort, age = cohort[order], age[order]
+    tenure = draw_tenure(org, cohort, age, rng)
+    return cohort, age, tenure, rng.random(n) < org.underrepresented_share
+
+
 def build_organization(
     org: Organization, streams: Streams, n_technologies: int | None = None
 ) -> State:
@@ -340,14 +354,7 @@ def build_organization(
     level = (org.levels - 1 - depth).astype(np.int16)
     level_frac = level / max(org.levels - 1, 1)
 
-    rng = streams["org.people"]
-    cohort, age = draw_people(org, n, rng)
-    # older people sit higher: rank by age plus noise, highest rank to slot 0 (the CEO)
-    key = age + rng.normal(0.0, org.age_level_sorting, n) if org.age_level_sorting > 0 else age
-    order = np.argsort(-key, kind="stable")
-    cohort, age = cohort[order], age[order]
-    tenure = draw_tenure(org, cohort, age, rng)
-    underrepresented = rng.random(n) < org.underrepresented_share
+    cohort, age, tenure, underrepresented = _workforce(org, streams["org.people"])
 
     skills, attitudes, engagement = draw_traits(
         org, cohort, level_frac, tenure, streams["org.traits"]

@@ -41,8 +41,11 @@ BASS = "Bass (1969); values are an assumption for workplace tools (consumer-dura
 
 
 def _meeting_week_chance(cadence_per_month: float, attendance: float) -> float:
-    """Chance a board holds at least one meeting in a week (planned: the integer part of the
-    weekly cadence, plus one with the fractional chance; each held with ``attendance``)."""
+    """Chance a board holds at least one meeting in a week.
+
+    Planned: the integer part of the weekly cadence, plus one with the fractional chance; each
+    held with ``attendance`` (:mod:`sim.mechanisms.meetings`).
+    """
     per_week = cadence_per_month * 12.0 / 52.0
     whole, frac = np.floor(per_week), per_week - np.floor(per_week)
     none_held = (1.0 - frac) * (1.0 - attendance) ** whole + frac * (1.0 - attendance) ** (
