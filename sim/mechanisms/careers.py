@@ -153,7 +153,7 @@ class Careers(Mechanism):
         st = world.state
         top = self.reference.size - 1
         in_grade = world.now - st.promoted_week >= self.params.min_years_in_grade * 52.0
-        lead = self.leadership(world).copy()
+        lead = self.leadership(world)  # nothing changes skills during this phase
         most = promotion_hazard(np.arange(top), np.ones(top), self.reference, self.params).max(
             initial=0.0
         )
