@@ -62,7 +62,7 @@ def _below(state, slots):
     return below
 
 
-def pattern_2(reps: int = 24) -> None:
+def pattern_2(reps: int = 40) -> None:
     common = {**MANDATORY, "waves": [{"start_week": 0, "size": 20}]}
     designs = {
         "leaders": {**common, "eligibility": {"mentee_min_level": 2, "mentee_max_level": 3}},
