@@ -8,8 +8,9 @@ organization in every arm. Distribution parameters are documented where they are
   solved so the sizes add up to ``size`` (never above ``span_of_control``);
 * each level's employees are split into contiguous, balanced blocks under the level above, so
   every manager has at most ``span_of_control`` direct reports;
-* ages come from each cohort's birth years; older employees sit higher (rank of age plus
-  normal noise of ``age_level_sorting`` years: assumption);
+* ages come from each cohort's birth years, weighted by the share of a generation still
+  working at each age (a logistic retirement curve, :func:`still_working`); older employees
+  sit higher (rank of age plus normal noise of ``age_level_sorting`` years: assumption);
 * tenure is exponential with the cohort's median, never longer than the years since age 18;
 * skills and attitudes are beta distributed with ``skill_concentration`` = alpha + beta around
   their means; experience skills grow with level and tenure (assumption, see
@@ -30,6 +31,7 @@ import dataclasses
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import brentq
+from scipy.special import expit
 
 from sim.core.organization_params import COHORTS, Organization
 from sim.core.rng import Streams
@@ -121,6 +123,46 @@ def experience_mean(level_frac: np.ndarray, tenure: np.ndarray) -> np.ndarray:
     return 0.15 + 0.5 * level_frac + 0.25 * np.minimum(tenure / 20.0, 1.0)
 
 
+def still_working(age: np.ndarray, median: float, spread: float) -> np.ndarray:
+    """Share of a generation not yet retired at ``age``: a logistic survival (assumption).
+
+    ``S(age) = 1 / (1 + exp((age - median) / spread))``: half have retired by ``median``;
+    about one in eight has retired 5 years before it when ``spread`` is 2.5. The retirement
+    hazard that goes with it is :func:`retirement_hazard`.
+    """
+    return expit((median - np.asarray(age, dtype=float)) / spread)
+
+
+def retirement_hazard(age: np.ndarray, median: float, spread: float) -> np.ndarray:
+    """Annual retirement hazard at ``age``: ``-d ln S / d age = (1 - S(age)) / spread``.
+
+    Near 0 at 40, ``1 / (2 spread)`` at the median, approaching ``1 / spread`` at old ages.
+    """
+    return (1.0 - still_working(age, median, spread)) / spread
+
+
+def draw_ages(org: Organization, cohort: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Ages of people of ``cohort`` from uniform draws ``u`` (inverse of a tabulated CDF).
+
+    Ages spread over each cohort's birth years (from age 18), weighted by the share still
+    working at each age (:func:`still_working`): an older cohort thins out past the median
+    retirement age instead of stopping at a hard cap.
+    """
+    age = np.empty(u.size)
+    for code, spec in enumerate(org.cohorts.ordered()):
+        mine = cohort == code
+        youngest = max(org.reference_year - spec.birth_year_last - 1.0, 18.0)
+        oldest = float(org.reference_year - spec.birth_year_first)
+        if oldest <= youngest:  # a cohort entirely below working age is pinned to its edge
+            age[mine] = youngest
+            continue
+        grid = np.linspace(youngest, oldest, 513)
+        weight = still_working(grid, org.retirement_age, org.retirement_spread)
+        cdf = np.concatenate([[0.0], np.cumsum((weight[1:] + weight[:-1]) / 2.0)])
+        age[mine] = np.interp(u[mine], cdf / cdf[-1], grid)
+    return age
+
+
 def draw_people(org: Organization, n: int, rng: np.random.Generator, shares_key: str = "share"):
     """Draw cohort codes and ages for ``n`` people from the cohort shares.
 
@@ -131,27 +173,12 @@ def draw_people(org: Organization, n: int, rng: np.random.Generator, shares_key:
         shares_key: ``"share"`` for the initial workforce, ``"hire_share"`` for new hires.
 
     Returns:
-        (cohort codes, ages in years).
+        (cohort codes, ages in years); see :func:`draw_ages`.
     """
     cohorts = org.cohorts.ordered()
     shares = np.array([getattr(c, shares_key) for c in cohorts])
     cohort = rng.choice(len(cohorts), size=n, p=shares / shares.sum())
-    return cohort.astype(np.int8), draw_ages(org, cohort, rng)
-
-
-def draw_ages(org: Organization, cohort: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Ages in years of people of the given cohorts: birth years uniform within the cohort's.
-
-    Birth years are limited to working age (18 to ``retirement_age``) in ``reference_year``.
-    """
-    cohorts = org.cohorts.ordered()
-    lo = np.array(
-        [max(c.birth_year_first, org.reference_year - org.retirement_age + 1) for c in cohorts]
-    )
-    hi = np.array([min(c.birth_year_last, org.reference_year - 18) for c in cohorts])
-    hi = np.maximum(hi, lo)  # a cohort entirely outside working age is pinned to its edge
-    birth = lo[cohort] + rng.random(cohort.size) * (hi[cohort] + 1 - lo[cohort])
-    return np.clip(org.reference_year - birth, 18.0, org.retirement_age - 1e-3)
+    return cohort.astype(np.int8), draw_ages(org, cohort, rng.random(n))
 
 
 def draw_tenure(
@@ -277,6 +304,11 @@ def relabel(state: State, order: np.ndarray, half: int = 0) -> State:
     return State(**fields)
 
 
+def last_promotion_week(tenure: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Week of each starting employee's last promotion: a uniform point of their tenure (assumption)."""
+    return -np.ceil(tenure * rng.random(tenure.size) * 52).astype(np.int32)
+
+
 def is_senior(org: Organization, level: np.ndarray, tenure: np.ndarray) -> np.ndarray:
     """Apply the scenario's seniority rule."""
     rule = org.seniority
@@ -334,6 +366,7 @@ def build_organization(
         attitudes=attitudes,
         engagement=engagement,
         network=network,
+        promoted_week=last_promotion_week(people["tenure"], streams["org.careers"]),
         n_technologies=n_technologies,
         **people,
     )
@@ -368,6 +401,7 @@ def assemble_state(
     attitudes: np.ndarray,
     engagement: np.ndarray,
     network: sp.csr_matrix,
+    promoted_week: np.ndarray,
     n_technologies: int | None = None,
 ) -> State:
     """The week-0 state of an organization from its tree, people, traits and network.
@@ -397,6 +431,7 @@ def assemble_state(
         adopted=np.zeros((n, n_tech), dtype=bool),
         adopted_week=np.full((n, n_tech), -1, dtype=np.int32),
         hired_week=-np.ceil(tenure * 52).astype(np.int32),
+        promoted_week=promoted_week,
         person=np.arange(n, dtype=np.int64),
         engagement_base=engagement.copy(),
         vacant_since=np.full(n, -1, dtype=np.int32),

@@ -207,12 +207,20 @@ class Organization(Params):
         le=2100,
     )
     retirement_age: float = param(
-        67.0,
-        doc="Age at which employees retire",
+        65.0,
+        doc="Median retirement age: half of those still working at 50 have retired by it",
         unit="years",
         ge=50,
         le=80,
-        source="assumption (statutory ages 65-67 are common)",
+        source="assumption (statutory ages of 65-67 are common and many retire earlier)",
+    )
+    retirement_spread: float = param(
+        2.5,
+        doc="Spread (logistic scale) of retirement ages around the median: about one in eight retires more than 5 years before it, one in eight more than 5 years after",
+        unit="years",
+        gt=0,
+        le=20,
+        source="assumption",
     )
     underrepresented_share: float = param(
         0.3, doc="Share of employees in an under-represented group", ge=0, le=1

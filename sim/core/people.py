@@ -27,6 +27,7 @@ _FIELDS = (
     ("mentor_week", NEVER),
     ("mentee_week", NEVER),
     ("level_start", -1),
+    ("promotions", 0),
 )
 """Per-person arrays and the value a new person starts with."""
 
@@ -50,6 +51,7 @@ class People:
         mentor_week: First recorded week the person was a mentor (:data:`NEVER` if never).
         mentee_week: First recorded week the person was a mentee (:data:`NEVER` if never).
         level_start: Level when first recorded (week 0 for the week-0 workforce).
+        promotions: Promotions (in grade or into a vacancy) since week 0.
     """
 
     def __init__(self, cohort: np.ndarray) -> None:

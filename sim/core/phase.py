@@ -58,6 +58,7 @@ class Tally:
     retirements: int = 0
     hires: int = 0
     promotions: int = 0
+    promotions_in_grade: int = 0
     promotions_of_mentors: int = 0
     turnover_cost: float = 0.0
     skill_lost: float = 0.0

@@ -46,6 +46,8 @@ class State:
         adopted: N x T adoption flags per technology.
         adopted_week: N x T week of adoption, -1 if not adopted.
         hired_week: Week the employee joined (negative: before the run started).
+        promoted_week: Week the employee was last promoted (or joined, if never since): the start
+            of their time in grade.
         person: Person id held by each slot (ids survive promotions; hires get new ids).
         engagement_base: Each employee's own base engagement (where engagement rests).
         vacant_since: Week a vacant slot fell vacant (-1 while filled).
@@ -73,6 +75,7 @@ class State:
     adopted: np.ndarray
     adopted_week: np.ndarray
     hired_week: np.ndarray
+    promoted_week: np.ndarray
     person: np.ndarray
     engagement_base: np.ndarray
     vacant_since: np.ndarray
@@ -112,6 +115,7 @@ class State:
         "adopted",
         "adopted_week",
         "hired_week",
+        "promoted_week",
     )
     """Arrays that travel with a person when promoted into another slot."""
 

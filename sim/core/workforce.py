@@ -41,6 +41,7 @@ from sim.core.organization import (
     draw_people,
     draw_tenure,
     draw_traits,
+    last_promotion_week,
     relabel,
     ring_half,
     social_network,
@@ -290,6 +291,7 @@ def build_from_roster(
         attitudes=attitudes,
         engagement=engagement,
         network=network,
+        promoted_week=last_promotion_week(tenure, streams["org.careers"]),
         n_technologies=n_technologies,
     )
     state = relabel(state, ring, half)
@@ -322,7 +324,7 @@ def _people(
     if roster.age is not None:
         return roster.cohort.astype(np.int8), roster.age.astype(np.float64)
     if roster.cohort is not None:
-        return roster.cohort.astype(np.int8), draw_ages(org, roster.cohort, rng)
+        return roster.cohort.astype(np.int8), draw_ages(org, roster.cohort, rng.random(roster.rows))
     n = roster.rows
     cohort, age = draw_people(org, n, rng)
     # older people sit higher: rank by age plus noise, highest rank to the highest level

@@ -558,9 +558,10 @@ def add_roi(runs: pd.DataFrame, baseline: str, value_per_idea: float) -> pd.Data
     """Add ``net_benefit`` and ``roi`` of each run against the baseline arm's same replication.
 
     Benefit: the baseline's turnover cost minus the arm's, plus ``value_per_idea`` times the
-    extra implemented ideas (see :mod:`sim.mechanisms.economics`). They are an arm's own
-    figures against the named baseline: NA for the baseline itself (and ROI NA where the
-    program cost nothing).
+    extra implemented ideas, plus the arm's ``skill_value`` (the skills its meetings
+    transferred, priced; see :mod:`sim.mechanisms.economics`). They are an arm's own figures
+    against the named baseline: NA for the baseline itself (and ROI NA where the program cost
+    nothing).
     """
     from sim.mechanisms.economics import roi
 
@@ -576,6 +577,7 @@ def add_roi(runs: pd.DataFrame, baseline: str, value_per_idea: float) -> pd.Data
         b["turnover_cost"].to_numpy(float) - runs["turnover_cost"].to_numpy(float),
         runs["implemented_ideas"].to_numpy(float) - b["implemented_ideas"].to_numpy(float),
         value_per_idea,
+        runs["skill_value"].to_numpy(float) if "skill_value" in runs else 0.0,
     )
     is_base = (runs["arm"] == baseline).to_numpy()
     runs["net_benefit"] = np.where(is_base, np.nan, net)

@@ -1,8 +1,20 @@
 """Relationship quality and early dissolution (phase 4), and the ties pairs leave behind.
 
-A board starts at its compatibility, ``(mentor willingness + mentee openness + 1 - mentee
-resistance) / 3`` (plus ``training_bonus`` when mentors were trained). Each meeting held goes
-well with probability
+A board starts at its compatibility, a property of the pair (not of either side alone), so that
+who is paired with whom matters:
+
+    compatibility = a * sqrt(willingness * openness * (1 - resistance))
+                  + (1 - a) * min(1, gap / teaching_gap_full)      (+ training_bonus)
+
+with ``a = compatibility_attitude_share``. The first term is the attitude fit: the geometric
+mean of the mentor's willingness and the mentee's receptiveness (openness times one minus
+resistance), so one closed side spoils the pair. The second is the teaching fit: ``gap`` is
+the mean positive gap of the board's best mentor over the mentee on the digital skills (the
+mentor's credibility, whatever the program's focus): a mentor with little to teach this mentee
+makes meetings feel pointless. Both are the terms of the pairing policies' match score
+(:func:`sim.program.pairing.match_scores`, whose skill term reads the focus skills of a
+focused program), so a policy that scores well pairs well; the form and both parameters are
+assumptions. Each meeting held goes well with probability
 
     g = clip(good_base + good_compatibility * compatibility - good_resistance * m * resistance, 0.02, 0.98)
 
@@ -44,6 +56,19 @@ class RelationshipParams(Params):
     training_bonus: float = param(
         0.1, doc="Compatibility added when mentors were trained", ge=0, le=1
     )
+    compatibility_attitude_share: float = param(
+        0.5,
+        doc="Share of compatibility from the attitude fit (the rest from the mentor having something to teach this mentee)",
+        ge=0,
+        le=1,
+    )
+    teaching_gap_full: float = param(
+        0.3,
+        doc="Mean digital gap of the mentor over the mentee at which the teaching fit is full",
+        unit="skill (0-1)",
+        gt=0,
+        le=1,
+    )
     tie_persistence: float = param(
         0.98,
         doc="Weekly survival of a mentoring tie after its pair ends",
@@ -57,12 +82,30 @@ def compatibility(
     willingness: np.ndarray,
     openness: np.ndarray,
     resistance: np.ndarray,
+    gap: np.ndarray,
     trained: bool,
     params: RelationshipParams,
 ) -> np.ndarray:
-    """Attitude compatibility of boards, in [0, 1]."""
-    base = (willingness + openness + (1.0 - resistance)) / 3.0
-    return np.clip(base + (params.training_bonus if trained else 0.0), 0.0, 1.0)
+    """Compatibility of boards, in [0, 1] (see the module docstring).
+
+    Args:
+        willingness: The mentors' (mean) willingness to mentor.
+        openness: The mentee's openness to change.
+        resistance: The mentee's resistance to being mentored.
+        gap: Mean positive gap of the board's best mentor over the mentee on the digital skills.
+        trained: Whether the mentors were trained.
+        params: The relationship parameters.
+    """
+    a = params.compatibility_attitude_share
+    attitude = np.sqrt(willingness * openness * (1.0 - resistance))
+    teaching = np.minimum(np.asarray(gap) / params.teaching_gap_full, 1.0)
+    fit = a * attitude + (1.0 - a) * teaching
+    return np.clip(fit + (params.training_bonus if trained else 0.0), 0.0, 1.0)
+
+
+def teaching_gap(mentor_skills: np.ndarray, mentee_skills: np.ndarray) -> float:
+    """Mean over skills of the best mentor's positive gap over the mentee (rows: mentors)."""
+    return float(np.maximum(mentor_skills.max(axis=0) - mentee_skills, 0.0).mean())
 
 
 def good_probability(

@@ -10,8 +10,15 @@ connection (mentoring ties that persist):
 The weekly quit probability is ``1 - exp(-lambda/52 * exp(-engagement_effect * (e - mean)))``,
 with ``lambda = -ln(1 - annual turnover)`` of the employee's cohort and ``mean`` the cohort's
 reference engagement (see :func:`reference_engagement`), so an organization at its starting
-engagement loses its cohorts' base annual turnover. Employees retire at the organization's retirement age. Leavers
-take their skills with them; their slot waits for a hire (see :mod:`sim.mechanisms.staffing`).
+engagement loses its cohorts' base annual turnover.
+
+Retirement is a hazard of age, not a hard age: the weekly probability is
+``1 - exp(-r(age)/52)`` with ``r(age) = (1 - S(age)) / spread`` the hazard of the logistic
+survival ``S`` around the organization's median retirement age
+(:func:`sim.core.organization.retirement_hazard`; the starting ages follow the same curve), so
+an older workforce has retirements from the first week. A retiring employee does not also
+quit. Leavers take their skills with them; their slot waits for a hire (see
+:mod:`sim.mechanisms.staffing`).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import ClassVar
 import numpy as np
 
 from sim import kernels
+from sim.core.organization import retirement_hazard
 from sim.core.params import Params, param
 from sim.core.phase import Mechanism, Who, World, slots_of
 from sim.mechanisms import staffing
@@ -62,7 +70,10 @@ class RetentionParams(Params):
         ge=0,
         le=20,
     )
-    retirement: bool = param(True, doc="Employees retire at organization.retirement_age")
+    retirement: bool = param(
+        True,
+        doc="Employees retire, with a hazard rising with age around organization.retirement_age",
+    )
     engagement_drift: float = param(
         0.05, doc="Weekly move of engagement toward its target", unit="1/week", ge=0, le=1
     )
@@ -139,15 +150,22 @@ def reference_engagement(
     return ref
 
 
+def retirement_probability(age: np.ndarray, median: float, spread: float) -> np.ndarray:
+    """Weekly probability of retiring at ``age`` (exact over the week, from the annual hazard)."""
+    return -np.expm1(-retirement_hazard(age, median, spread) / 52.0)
+
+
 @dataclass
 class RetentionInputs:
-    """The phase snapshot: engagement and its drivers, who retires, and the week's leavers."""
+    """The phase snapshot: engagement and its drivers, ages, and the week's leavers."""
 
     alive: np.ndarray
     engagement: np.ndarray
     """Engagement as the phase starts (drift and the quit chance both read it)."""
     base: np.ndarray
     cohort: np.ndarray
+    age: np.ndarray
+    """Ages as the phase starts (the retirement chance reads them)."""
     mentor: np.ndarray
     """1 for active mentors this week."""
     mentee: np.ndarray
@@ -156,10 +174,10 @@ class RetentionInputs:
     """Persisting mentoring ties per slot."""
     gain: np.ndarray
     """This week's mean skill change per slot (growth)."""
-    retire: np.ndarray
-    """Current employees at or past the retirement age (they retire this week)."""
     bound: float
     """An upper bound on every quit chance (the chance at engagement 0)."""
+    retire_bound: float
+    """An upper bound on every retirement chance (the hazard's limit ``1 / spread``)."""
     quits: list[np.ndarray] = field(default_factory=list)
     """Slots that quit this week (filled as the rule is applied)."""
     retires: list[np.ndarray] = field(default_factory=list)
@@ -167,56 +185,70 @@ class RetentionInputs:
 
 
 class Retention(Mechanism):
-    """Phase 9: engagement drifts, and each employee may quit or retire.
+    """Phase 9: engagement drifts, and each employee may retire or quit.
 
     Synchronous: the quit chance reads the engagement as the phase starts, like the drift, so
-    neither depends on the order in which employees apply the rule.
+    neither depends on the order in which employees apply the rule. Two draws per employee:
+    the first decides a quit, the second a retirement.
 
     Args:
         params: The retention parameters.
         cohort_engagement: Each cohort's reference engagement (:func:`reference_engagement`).
-        retirement_age: The organization's retirement age.
+        retirement_age: The organization's median retirement age.
+        retirement_spread: The spread of retirement ages around it (years).
     """
 
     name: ClassVar[str] = "retention"
     reads = ("alive", "engagement", "engagement_base", "cohort", "age")
     writes = ("engagement",)
-    draws_per_employee = 1
+    draws_per_employee = 2
     params_type = RetentionParams
     params: RetentionParams
 
     def __init__(
-        self, params: RetentionParams, cohort_engagement: np.ndarray, retirement_age: float
+        self,
+        params: RetentionParams,
+        cohort_engagement: np.ndarray,
+        retirement_age: float,
+        retirement_spread: float,
     ) -> None:
         super().__init__(params)
         self.cohort_engagement = cohort_engagement
         self.retirement_age = retirement_age
+        self.retirement_spread = retirement_spread
 
     def prepare(self, world: World) -> RetentionInputs:
-        """Engagement and its drivers as the phase starts; who retires; the quit bound."""
+        """Engagement and its drivers as the phase starts; ages; the chances' bounds."""
         st, p = world.state, self.params
         if world.program is not None:
             mentor, mentee, ties = world.program.roles()
         else:
             mentor = mentee = ties = np.zeros(st.size)
-        retire = st.alive & (st.age >= self.retirement_age) if p.retirement else st.alive & False
         codes = np.arange(self.cohort_engagement.size)
         lowest = quit_probability(codes, np.zeros(codes.size), self.cohort_engagement, p)
+        oldest = -np.expm1(-1.0 / (self.retirement_spread * 52.0)) if p.retirement else 0.0
         return RetentionInputs(
             alive=st.alive.copy(),
             engagement=st.engagement.copy(),
             base=st.engagement_base,
             cohort=st.cohort,
+            age=st.age.copy(),
             mentor=mentor,
             mentee=mentee,
             ties=ties,
             gain=world.gain,
-            retire=retire,
             bound=float(lowest.max()),
+            retire_bound=float(oldest),
         )
 
+    def retire_chance(self, inputs: RetentionInputs, who: Who) -> np.ndarray:
+        """This week's chance of retiring for ``who`` (0 with retirement off)."""
+        if not self.params.retirement:
+            return np.zeros(np.shape(inputs.age[who]))
+        return retirement_probability(inputs.age[who], self.retirement_age, self.retirement_spread)
+
     def rule(self, inputs: RetentionInputs, who: Who, draws: np.ndarray) -> dict:
-        """New engagement, and whether ``who`` quits or retires this week."""
+        """New engagement, and whether ``who`` retires or (otherwise) quits this week."""
         e, alive = inputs.engagement[who], inputs.alive[who]
         target = engagement_target(
             inputs.base[who],
@@ -227,7 +259,7 @@ class Retention(Mechanism):
             self.params,
         )
         chance = quit_probability(inputs.cohort[who], e, self.cohort_engagement, self.params)
-        retire = inputs.retire[who]
+        retire = alive & (draws[..., 1] < self.retire_chance(inputs, who))
         return {
             "engagement": np.where(alive, next_engagement(e, target, self.params), e),
             "quit": alive & ~retire & (draws[..., 0] < chance),
@@ -242,7 +274,7 @@ class Retention(Mechanism):
         inputs.retires.append(slots[np.atleast_1d(changes["retire"])])
 
     def apply(self, world: World, inputs: RetentionInputs, draws: np.ndarray) -> None:
-        """Vector engine: the rule, with quit chances computed only below their bound."""
+        """Vector engine: the rule, with chances computed only below their bounds."""
         st, p = world.state, self.params
         target = engagement_target(
             inputs.base, inputs.mentor, inputs.mentee, inputs.gain, inputs.ties, p
@@ -250,14 +282,21 @@ class Retention(Mechanism):
         e = inputs.engagement
         st.engagement[:] = np.where(inputs.alive, next_engagement(e, target, p), e)
 
-        def chance(idx: np.ndarray) -> np.ndarray:
+        def quit_chance(idx: np.ndarray) -> np.ndarray:
             return quit_probability(inputs.cohort[idx], e[idx], self.cohort_engagement, p)
 
-        eligible = inputs.alive & ~inputs.retire
-        inputs.quits.append(
-            kernels.bernoulli_below_bound(draws[:, 0], inputs.bound, chance, eligible)
+        retires = kernels.bernoulli_below_bound(
+            draws[:, 1],
+            inputs.retire_bound,
+            lambda idx: self.retire_chance(inputs, idx),
+            inputs.alive,
         )
-        inputs.retires.append(np.flatnonzero(inputs.retire))
+        eligible = inputs.alive.copy()
+        eligible[retires] = False
+        inputs.quits.append(
+            kernels.bernoulli_below_bound(draws[:, 0], inputs.bound, quit_chance, eligible)
+        )
+        inputs.retires.append(retires)
 
     def finish(self, world: World, inputs: RetentionInputs) -> None:
         """Everyone ages a week; leavers leave (:func:`sim.mechanisms.staffing.depart`)."""

@@ -1,6 +1,7 @@
 """Departures, promotion and hiring: leavers free positions, vacancies are filled after a delay.
 
-Leavers leave at the end of phase 9; vacancies are filled in phase 10.
+Leavers leave at the end of phase 9; vacancies are filled in phase 10b (promotions in grade,
+which need no vacancy, are phase 10a: :mod:`sim.mechanisms.careers`).
 
 A leaver takes their skills with them (counted as skill lost to turnover) and costs
 ``replacement_cost_multiple`` of their salary; their position falls vacant and any pair they
@@ -52,12 +53,17 @@ def ready_vacancies(state, week: int, delay: int) -> np.ndarray:
     return ready[np.argsort(state.depth[ready], kind="stable")]
 
 
-def promotion_candidate(state, slot: int, leadership: np.ndarray, noise: np.ndarray) -> int:
-    """The direct report of ``slot`` to promote (-1 when there is none)."""
+def promotion_candidate(
+    state, slot: int, leadership: np.ndarray, rng: np.random.Generator, noise_sd: float
+) -> int:
+    """The direct report of ``slot`` to promote: highest leadership plus normal noise.
+
+    One normal draw per current direct report (-1, and no draw, when there is none).
+    """
     reports = _reports(state, slot)
     if reports.size == 0:
         return -1
-    score = leadership[reports] + noise[: reports.size]
+    score = leadership[reports] + rng.normal(0.0, noise_sd, reports.size)
     return int(reports[np.argmax(score)])
 
 
@@ -119,7 +125,7 @@ def hire(
     state.skills[slots], state.attitudes[slots] = skills, attitudes
     state.engagement[slots] = state.engagement_base[slots] = engagement
     state.adopted[slots], state.adopted_week[slots] = False, -1
-    state.hired_week[slots] = week
+    state.hired_week[slots] = state.promoted_week[slots] = week
     state.alive[slots], state.vacant_since[slots] = True, -1
     state.senior[slots] = is_senior(org, state.level[slots], tenure)
 
@@ -152,7 +158,7 @@ def leadership(world: World) -> np.ndarray:
 
 
 class Staffing(Phase):
-    """Phase 10: ready vacancies are filled by promotion (best direct report) or by a new hire.
+    """Phase 10b: ready vacancies are filled by promotion (best direct report) or by a new hire.
 
     One vacancy at a time, top of the tree first, since a promotion opens the position below.
     """
@@ -170,8 +176,7 @@ class Staffing(Phase):
         external = []
         for slot in ready_vacancies(st, world.now, p.hiring_delay_weeks).tolist():
             if st.level[slot] > 0 and rng.random() < p.internal_fill_share:
-                noise = rng.normal(0.0, p.selection_noise, org.span_of_control)
-                who = promotion_candidate(st, slot, lead, noise)
+                who = promotion_candidate(st, slot, lead, rng, p.selection_noise)
                 if who >= 0:
                     promote(world, who, slot)
                     continue
@@ -185,7 +190,9 @@ def promote(world: World, src: int, dst: int) -> None:
     person = int(st.person[src])
     move_person(st, src, dst, world.now)
     st.senior[dst] = is_senior(org, st.level[dst : dst + 1], st.tenure[dst : dst + 1])[0]
+    st.promoted_week[dst] = world.now
     world.people.slot_of[person] = dst
+    world.people.promotions[person] += 1
     world.tally.promotions += 1
     world.tally.promotions_of_mentors += int(world.people.mentor_ever[person])
     world.person_changed(np.array([src, dst]))

@@ -16,7 +16,15 @@ from sim.core.phase import FunctionPhase, Mechanism, Phase, Tally
 from sim.core.rng import Streams, replication_seed
 from sim.core.workforce import build_workforce
 from sim.kernels import Counts, NeighbourCounts, NeighbourSums
-from sim.mechanisms import adoption, attitudes, innovation, peer_learning, retention, staffing
+from sim.mechanisms import (
+    adoption,
+    attitudes,
+    careers,
+    innovation,
+    peer_learning,
+    retention,
+    staffing,
+)
 from sim.model import outcomes
 from sim.model.agents import Employee, JuniorEmployee, SeniorEmployee
 from sim.model.scenario import Scenario, load_scenario
@@ -96,6 +104,9 @@ class ReverseMentoringModel(mesa.Model):
             dyn.retention.engagement_effect,
             np.array([c.engagement_mean for c in org.cohorts.ordered()]),
         )
+        lead_reference = careers.reference_leadership(
+            staffing.leadership(self), st.level, st.alive, org.levels, dyn.careers.leadership_effect
+        )
         return [
             # 1. program calendar: pairs at their planned end complete; at a wave's start the
             #    eligible opt in and the pairing policy forms pairs; dissolved pairs re-pair
@@ -116,10 +127,15 @@ class ReverseMentoringModel(mesa.Model):
             adoption.Adoption(dyn.adoption, self.introduced_weeks),
             # 8. innovation: ideas from interactions and meetings, implemented by senior sponsors
             innovation.Innovation(dyn.innovation, org.levels, st.network),
-            # 9. engagement drifts; employees quit (engagement-scaled hazard) or retire; age
-            #    advances; leavers free their positions
-            retention.Retention(dyn.retention, engagement, org.retirement_age),
-            # 10. ready vacancies are filled by promotion (leadership pays off) or by new hires
+            # 9. engagement drifts; employees retire (a hazard of age) or quit (engagement-
+            #    scaled hazard); age advances; leavers free their positions
+            retention.Retention(
+                dyn.retention, engagement, org.retirement_age, org.retirement_spread
+            ),
+            # 10a. careers: ready employees are promoted in grade (leadership and time in
+            #      grade); seniority follows tenure where the rule reads it
+            careers.Careers(dyn.careers, lead_reference, staffing.leadership),
+            # 10b. ready vacancies are filled by promotion (leadership pays off) or by new hires
             staffing.Staffing(dyn.staffing),
             # then the phases added with add_phase; 11. the week's outcomes are recorded
         ]

@@ -216,12 +216,29 @@ CATALOG: tuple[Outcome, ...] = (
     _o("leavers", "employees", "Voluntary leavers", "Voluntary leavers since week 0"),
     _o("retirements", "employees", "Retirements", "Retirements since week 0"),
     _o("hires", "employees", "Hires", "External hires since week 0"),
-    _o("promotions", "employees", "Promotions", "Internal promotions since week 0"),
+    _o(
+        "promotions",
+        "employees",
+        "Promotions",
+        "Promotions since week 0: into a vacancy above, or in grade (in the same position)",
+    ),
+    _o(
+        "promotions_in_grade",
+        "employees",
+        "Promotions in grade",
+        "Promotions in grade since week 0",
+    ),
+    _o(
+        "promotions_per_100_per_year",
+        "promotions/100 employees/year",
+        "Promotions per 100 employees a year",
+        "Promotion rate since week 0, per 100 employees",
+    ),
     _o(
         "promotions_of_mentors",
         "employees",
         "Promotions of mentors",
-        "Internal promotions of employees who have mentored",
+        "Promotions of employees who had mentored by then",
         program=True,
     ),
     _o(
@@ -264,7 +281,14 @@ CATALOG: tuple[Outcome, ...] = (
         "pairs_ended_by_departure",
         "pairs",
         "Pairs ended by a departure",
-        "Pairs ended because a member left",
+        "Pairs ended because the mentee, a one-to-one mentor or a board's last mentor left",
+        program=True,
+    ),
+    _o(
+        "mentors_replaced",
+        "mentors",
+        "Board mentors replaced",
+        "Junior-board mentors who left the organization and were replaced on their board",
         program=True,
     ),
     _o(
@@ -315,6 +339,20 @@ CATALOG: tuple[Outcome, ...] = (
         "currency",
         "Program cost",
         "Cost of the hours spent on the program",
+        program=True,
+    ),
+    _o(
+        "valued_skill_transferred",
+        "skill-units",
+        "Valued skill transferred",
+        "Skill gained at meetings (mentees and mentors) on the skills the organization values",
+        program=True,
+    ),
+    _o(
+        "skill_value",
+        "currency",
+        "Value of the skill transferred",
+        "Value of the skill transferred at meetings (value_per_skill_unit x valued_skill_transferred)",
         program=True,
     ),
     _o(
@@ -384,7 +422,7 @@ CATALOG: tuple[Outcome, ...] = (
         "net_benefit",
         "currency",
         "Net benefit",
-        "Retention savings plus value of extra implemented ideas minus program cost, against the baseline arm, same replication (an arm's own figure; NA for the baseline)",
+        "Retention savings plus value of extra implemented ideas plus value of the skill transferred minus program cost, against the baseline arm, same replication (an arm's own figure; NA for the baseline)",
         weekly=False,
         program=True,
     ),
@@ -654,11 +692,13 @@ def _innovation_and_staffing(model: ReverseMentoringModel, out: dict[str, float]
     out["ideas_from_meetings"] = float(t.ideas_from_meetings)
     out["ideas_per_100_per_year"] = t.ideas / per100 / years if model.week else 0.0
     out["implemented_per_100_per_year"] = t.implemented / per100 / years if model.week else 0.0
+    out["promotions_per_100_per_year"] = t.promotions / per100 / years if model.week else 0.0
     for name, value in (
         ("leavers", t.leavers),
         ("retirements", t.retirements),
         ("hires", t.hires),
         ("promotions", t.promotions),
+        ("promotions_in_grade", t.promotions_in_grade),
         ("promotions_of_mentors", t.promotions_of_mentors),
         ("turnover_cost", t.turnover_cost),
         ("skill_lost_to_turnover", t.skill_lost),
@@ -692,6 +732,7 @@ _PROGRAM_ZEROS = (
     "pairs_completed",
     "pairs_dissolved",
     "pairs_ended_by_departure",
+    "mentors_replaced",
     "match_rate",
     "meetings_held",
     "meetings_planned",
@@ -700,6 +741,8 @@ _PROGRAM_ZEROS = (
     "mentoring_ties",
     "program_hours",
     "program_cost",
+    "valued_skill_transferred",
+    "skill_value",
     "mentor_leadership_growth",
 )
 
@@ -718,6 +761,7 @@ def _program(model: ReverseMentoringModel, out: dict[str, float]) -> None:
     out["pairs_completed"] = float((status == COMPLETED).sum())
     out["pairs_dissolved"] = float((status == DISSOLVED).sum())
     out["pairs_ended_by_departure"] = float((status == ENDED_BY_DEPARTURE).sum())
+    out["mentors_replaced"] = float(prog.replacements)
     out["match_rate"] = prog.matched / prog.volunteers if prog.volunteers else 0.0
     out["meetings_held"], out["meetings_planned"] = (
         float(prog.meetings_held),
@@ -730,6 +774,9 @@ def _program(model: ReverseMentoringModel, out: dict[str, float]) -> None:
     out["mean_relationship_quality"] = float(book.quality[active].mean()) if active.any() else 0.0
     out["mentoring_ties"] = float(prog.ties.alive.sum())
     out["program_hours"], out["program_cost"] = float(prog.hours), float(prog.cost)
+    out["valued_skill_transferred"] = prog.skill_transferred
+    price = model.config.dynamics.economics.value_per_skill_unit
+    out["skill_value"] = price * prog.skill_transferred
     out["mentor_leadership_growth"] = prog.leadership_growth()
 
 

@@ -29,6 +29,7 @@ from sim.core.workforce import (
 )
 from sim.mechanisms.adoption import AdoptionParams
 from sim.mechanisms.attitudes import AttitudeParams
+from sim.mechanisms.careers import CareersParams
 from sim.mechanisms.economics import EconomicsParams
 from sim.mechanisms.innovation import InnovationParams
 from sim.mechanisms.learning import LearningParams
@@ -66,7 +67,12 @@ class Dynamics(Params):
     retention: RetentionParams = param(
         doc="Engagement, quits and retirement", default_factory=RetentionParams
     )
-    staffing: StaffingParams = param(doc="Promotion and hiring", default_factory=StaffingParams)
+    careers: CareersParams = param(
+        doc="Promotions in grade and their readiness", default_factory=CareersParams
+    )
+    staffing: StaffingParams = param(
+        doc="Vacancies: promotion into them and hiring", default_factory=StaffingParams
+    )
     economics: EconomicsParams = param(
         doc="Salaries, replacement cost, value of ideas", default_factory=EconomicsParams
     )
@@ -186,6 +192,12 @@ class Scenario(Params):
         if self.baseline_arm is not None and self.baseline_arm not in names:
             raise ValueError(f"baseline_arm: {self.baseline_arm!r} is not one of the arms {names}")
         skills = self.organization.skill_names
+        valued = self.dynamics.economics.valued_skills or []
+        if [s for s in valued if s not in skills]:
+            raise ValueError(
+                f"dynamics.economics.valued_skills: {[s for s in valued if s not in skills]} "
+                f"not among the skills {skills}"
+            )
         for i, arm in enumerate(self.arms):
             if arm.program is None:
                 continue

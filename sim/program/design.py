@@ -55,7 +55,15 @@ class Eligibility(Params):
 
 
 class ScoreWeights(Params):
-    """Weights of the match score shared by the policies that need one."""
+    """Weights of the match score shared by the policies that need one.
+
+    The defaults score fit alone: what the mentor can teach this mentee and how likely the two
+    are to get on, the two terms of a pair's compatibility (:mod:`sim.mechanisms.relationship`).
+    Department and diversity bonuses default to 0: most candidate mentors sit in other
+    departments, so any bonus would make every ``optimal`` pair cross-department at no cost to
+    fit (and the same for under-represented mentors), and ``optimal`` could not be told from
+    ``cross_department`` or ``diversity``; a program that wants them sets them (assumption).
+    """
 
     skill: float = param(
         1.0, doc="Skill complementarity on the focus skills (mentor minus mentee)", ge=0, le=100
@@ -67,10 +75,10 @@ class ScoreWeights(Params):
         le=100,
     )
     department: float = param(
-        0.25, doc="Bonus when mentor and mentee are in different departments", ge=0, le=100
+        0.0, doc="Bonus when mentor and mentee are in different departments", ge=0, le=100
     )
     diversity: float = param(
-        0.25, doc="Bonus when the mentor belongs to an under-represented group", ge=0, le=100
+        0.0, doc="Bonus when the mentor belongs to an under-represented group", ge=0, le=100
     )
 
 
@@ -107,6 +115,10 @@ class Program(Params):
     )
     group_size: int = param(
         4, doc="Mentors per executive in the group format", unit="mentors", ge=2, le=50
+    )
+    board_departures: Literal["replace", "continue"] = param(
+        "replace",
+        doc="Group format, when a mentor leaves the organization: replace them from the volunteers with free capacity (as a standing board would), or continue with fewer mentors; a board ends when its mentee or its last mentor leaves",
     )
     mentor_capacity: int = param(1, doc="Most mentees per mentor", unit="mentees", ge=1, le=50)
     cadence_per_month: float = param(

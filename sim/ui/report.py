@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim.core.money import DEFAULT_CURRENCY
 from sim.experiments.stats import is_clear
+from sim.model.assumptions import assumptions_line
 from sim.model.outcomes import label_of
 from sim.ui import text
 from sim.ui.describe import describe_program, describe_scenario
@@ -454,7 +455,15 @@ def _scenario_section(results: Results) -> dict[str, Any]:
         if scenario.get("model") != "march1991"
     ]
     description = str(scenario.get("description") or "").strip()
-    return {"description": description, "lines": lines, "arms": described}
+    march = scenario.get("model") == "march1991"
+    # what the headline effects rest on (sim.model.assumptions)
+    assumptions = assumptions_line(scenario) if scenario and not march else ""
+    return {
+        "description": description,
+        "lines": lines,
+        "arms": described,
+        "assumptions": assumptions,
+    }
 
 
 def _figures(figures: Mapping[str, Figure]) -> list[dict[str, str]]:

@@ -18,9 +18,9 @@ from scipy import stats
 from sim import ReverseMentoringModel, load_scenario, run_experiment
 from sim.core.phase import EVERYONE, Mechanism
 from sim.experiments.stats import welch_interval
-from sim.mechanisms import adoption, retention
+from sim.mechanisms import adoption, careers, retention
 
-PER_EMPLOYEE = ("attitudes", "peer_learning", "adoption", "retention")
+PER_EMPLOYEE = ("attitudes", "peer_learning", "adoption", "retention", "careers")
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +57,18 @@ def _probabilities(mech, inputs):
     if isinstance(mech, adoption.Adoption):
         n, t = inputs.may_adopt.shape
         return lambda who: mech.probability(inputs, *adoption.entries(who, n, t)).reshape(-1, t)
-    if isinstance(mech, retention.Retention):
-        return lambda who: retention.quit_probability(
-            inputs.cohort[who], inputs.engagement[who], mech.cohort_engagement, mech.params
+    if isinstance(mech, retention.Retention):  # the quit and the retirement draw
+        return lambda who: np.stack(
+            [
+                retention.quit_probability(
+                    inputs.cohort[who], inputs.engagement[who], mech.cohort_engagement, mech.params
+                ),
+                mech.retire_chance(inputs, who),
+            ],
+            axis=-1,
         )
+    if isinstance(mech, careers.Careers):
+        return lambda who: mech.chance(inputs, who)
     return None
 
 
@@ -76,7 +84,7 @@ def _draws(model, mech, inputs, rng):
 
 def _outputs(mech, inputs, state):
     out = {name: getattr(state, name).copy() for name in mech.writes}
-    for name in ("quits", "retires"):
+    for name in ("quits", "retires", "promoted"):
         if hasattr(inputs, name):
             out[name] = np.sort(np.concatenate(getattr(inputs, name)))
     return out
@@ -98,7 +106,8 @@ def _run(model, mech, draws, order=None):
 def test_every_per_employee_phase_updates_the_same_in_both_engines(model, name):
     mech = _mechanism(model, name)
     st = model.state
-    saved = {f: getattr(st, f).copy() for f in ("skills", "attitudes", "adopted", "adopted_week")}
+    fields = {"skills", "attitudes", "adopted", "adopted_week", *mech.writes}
+    saved = {f: getattr(st, f).copy() for f in fields}
     saved.update(engagement=st.engagement.copy(), gain=model.gain.copy())
     draws = _draws(model, mech, mech.prepare(model), np.random.default_rng(5))
 
@@ -121,6 +130,7 @@ def test_every_per_employee_phase_updates_the_same_in_both_engines(model, name):
     assert changed, f"{name} changed something this week, so the comparison has teeth"
     if name == "retention":
         assert vector["quits"].size > 5, "some employees quit this week"
+        assert vector["retires"].size > 0, "some employees retire this week"
     chance = _probabilities(mech, vec_in)
     if chance is not None:  # the same chances, employee by employee and for everyone at once
         everyone = chance(EVERYONE)
@@ -135,7 +145,7 @@ def test_quits_in_phase_9_read_the_engagement_as_the_phase_starts(model):
     inputs = mech.prepare(model)
     mentors = np.flatnonzero(inputs.mentor > 0)
     assert mentors.size > 5
-    draws = np.zeros((model.state.size, 1))
+    draws = np.zeros((model.state.size, 2))
     out = mech.rule(inputs, mentors, draws[mentors])
     before = retention.quit_probability(
         inputs.cohort[mentors], inputs.engagement[mentors], mech.cohort_engagement, mech.params
@@ -146,9 +156,9 @@ def test_quits_in_phase_9_read_the_engagement_as_the_phase_starts(model):
     assert (after < before).any(), "drift would have lowered the chance: the order matters"
     # the rule's quit test uses ``before``: a draw between the two chances quits
     between = ((before + after) / 2)[:, None]
-    quit = mech.rule(inputs, mentors, between)["quit"]
-    alive = inputs.alive[mentors] & ~inputs.retire[mentors]
-    assert np.array_equal(quit, alive & (between[:, 0] < before))
+    draws = np.column_stack([between[:, 0], np.ones(mentors.size)])  # nobody retires
+    quit = mech.rule(inputs, mentors, draws)["quit"]
+    assert np.array_equal(quit, inputs.alive[mentors] & (between[:, 0] < before))
 
 
 # ---------------------------------------------------------------------- distribution
