@@ -170,7 +170,7 @@ class Staffing(Phase):
 
     def step(self, world: World) -> None:
         """Fill every vacancy whose delay has passed."""
-        st, p, org = world.state, self.params, world.config.organization
+        st, p = world.state, self.params
         rng = world.streams[self.name]
         lead = leadership(world)
         external = []
