@@ -136,7 +136,9 @@ def test_roi_is_an_arms_own_figure_against_the_named_baseline(results):
     saving = base["turnover_cost"] - prog["turnover_cost"]
     extra = prog["implemented_ideas"] - base["implemented_ideas"]
     value = load_scenario(scenario()).dynamics.economics.value_per_implemented_idea
-    net = saving + value * extra - prog["program_cost"]
+    # benefit: retention savings, extra implemented ideas and the skill the meetings transferred
+    assert (prog["skill_value"] > 0).all()
+    net = saving + value * extra + prog["skill_value"] - prog["program_cost"]
     np.testing.assert_allclose(prog["net_benefit"], net)
     np.testing.assert_allclose(prog["roi"], net / prog["program_cost"])
     s = results.summary.set_index(["arm", "outcome"])

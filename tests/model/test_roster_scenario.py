@@ -77,6 +77,7 @@ def test_hires_come_from_the_rosters_own_people(tmp_path):
     """Everyone in this roster was born in 1960-64: hires stay boomers, not the hiring mix."""
     table, _ = write_roster_file(tmp_path / "r.csv", size=300)
     table["birth_year"] = 1960 + np.arange(len(table)) % 5
+    table = table.drop(columns=["hire_date"])  # tenures are drawn: no hire before age 14
     table.to_csv(tmp_path / "r.csv", index=False)
     scenario = {
         "seed": 3,

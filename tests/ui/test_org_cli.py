@@ -40,7 +40,13 @@ def scenario_file(folder, **extra):
             "as_of": "2026-01-01",
             "ignore_columns": ["email"],
         },
-        "arms": [{"name": "none"}, {"name": "pairs", "program": {"pairing": "cross_department"}}],
+        "arms": [
+            {"name": "none"},
+            {
+                "name": "pairs",
+                "program": {"pairing": "cross_department", "weights": {"department": 0.25}},
+            },
+        ],
         **extra,
     }
     path = folder / "acme.yaml"

@@ -12,7 +12,7 @@ from sim.ui.terminal import WIDTH, stage, summary_table
 
 THREE = {
     "seed": 4,
-    "horizon_weeks": 12,
+    "horizon_weeks": 26,
     "replications": 3,
     "currency": "GBP",
     "organization": {"size": 150, "levels": 4, "span_of_control": 8},
