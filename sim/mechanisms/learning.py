@@ -30,6 +30,11 @@ class LearningParams(Params):
         unit="1/meeting",
         ge=0,
         le=1,
+        plausible=(
+            0.02,
+            0.12,
+            "over 12 good meetings a mentee closes a fifth to four fifths of the gap",
+        ),
     )
     rate_experience: float = param(
         0.03,
@@ -37,6 +42,11 @@ class LearningParams(Params):
         unit="1/meeting",
         ge=0,
         le=1,
+        plausible=(
+            0.01,
+            0.06,
+            "reverse learning is slower than the main direction, at most as fast",
+        ),
     )
     rate_leadership: float = param(
         0.01,
@@ -44,21 +54,51 @@ class LearningParams(Params):
         unit="1/meeting",
         ge=0,
         le=1,
+        plausible=(
+            0.003,
+            0.03,
+            "mentors gain a few points of leadership over a pairing, at most a third of what is missing",
+        ),
     )
     focus_gain: float = param(
-        2.0, doc="Learning multiplier on the program's focus skills", ge=1, le=10
+        2.0,
+        doc="Learning multiplier on the program's focus skills",
+        ge=1,
+        le=10,
+        plausible=(
+            1.2,
+            3.0,
+            "focus makes the chosen skills learn somewhat faster to three times as fast",
+        ),
     )
     unfocused_weight: float = param(
-        0.4, doc="Learning multiplier on non-focus digital skills in a focused program", ge=0, le=1
+        0.4,
+        doc="Learning multiplier on non-focus digital skills in a focused program",
+        ge=0,
+        le=1,
+        plausible=(
+            0.2,
+            0.7,
+            "skills outside the focus still learn, at a fifth to most of the rate",
+        ),
     )
     absorptive_base: float = param(
-        0.5, doc="Absorptive capacity of a mentee with no digital skill", ge=0, le=1
+        0.5,
+        doc="Absorptive capacity of a mentee with no digital skill",
+        ge=0,
+        le=1,
+        plausible=(
+            0.25,
+            0.75,
+            "a mentee with no digital skill absorbs a quarter to three quarters of what a skilled one does",
+        ),
     )
     training_gain: float = param(
         1.25,
         doc="Multiplier on mentors' leadership growth and pair learning when mentors were trained",
         ge=1,
         le=5,
+        plausible=(1.0, 1.5, "trained mentors do no better to half as well again"),
     )
 
 
