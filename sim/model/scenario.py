@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import ValidationError, model_validator
+from pydantic import ValidationError, field_validator, model_validator
 
 from sim.core.organization_params import Organization
 from sim.core.params import Params, param
@@ -27,6 +27,7 @@ from sim.mechanisms.peer_learning import PeerLearningParams
 from sim.mechanisms.relationship import RelationshipParams
 from sim.mechanisms.retention import RetentionParams
 from sim.mechanisms.staffing import StaffingParams
+from sim.model.uncertainty import UncertainRange, normalise_entry, scenario_factors
 from sim.program.design import Program
 from sim.program.participation import ParticipationParams
 from sim.validation.march1991_params import MarchParams
@@ -124,6 +125,23 @@ class Scenario(Params):
         None,
         doc="Default grid for `mentorsim sweep` (field path to list of values) when no --vary or --lhs is given",
     )
+    uncertain: dict[str, UncertainRange | None] | None = param(
+        None,
+        doc="Uncertain parameters for `mentorsim sensitivity` (field path to [low, high], {low, high, dist, peak} or plausible); null: every dynamics parameter over its declared plausible range",
+    )
+
+    @field_validator("uncertain", mode="before")
+    @classmethod
+    def _read_uncertain(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for path, entry in value.items():
+            try:
+                out[path] = normalise_entry(entry)
+            except ValueError as exc:
+                raise ValueError(f"{path}: {exc}") from None
+        return out
 
     @model_validator(mode="before")
     @classmethod
@@ -168,6 +186,8 @@ class Scenario(Params):
                     f"arms.{i}.program.eligibility.mentee_min_level: {elig.mentee_min_level} "
                     f"is above the top level ({top})"
                 )
+        if self.uncertain is not None:
+            scenario_factors(type(self), self)  # raises naming the first entry that does not fit
         return self
 
     @property
