@@ -8,6 +8,7 @@ The public API, for notebooks and scripts::
     weekly = model.timeseries()
     results = sim.run_experiment(scenario, out="results/demo")
     results.summary
+    analysis = sim.run_sensitivity(scenario, sim.SensitivitySettings(method="morris"))
 
 Names are imported on first use, so ``import sim`` (and the command line) start quickly.
 """
@@ -25,6 +26,8 @@ _EXPORTS = {
     "Results": "sim.experiments.experiment",
     "run_experiment": "sim.experiments.experiment",
     "run_model": "sim.experiments.experiment",
+    "SensitivitySettings": "sim.experiments.sensitivity",
+    "run_sensitivity": "sim.experiments.sensitivity",
     "ReverseMentoringModel": "sim.model.model",
     "Scenario": "sim.model.scenario",
     "ScenarioError": "sim.model.scenario",
@@ -41,11 +44,13 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SeniorEmployee",
+    "SensitivitySettings",
     "__version__",
     "load_scenario",
     "register_policy",
     "run_experiment",
     "run_model",
+    "run_sensitivity",
 ]
 
 
@@ -62,6 +67,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and editors
     from sim.experiments.experiment import ExperimentError, Results, run_experiment, run_model
+    from sim.experiments.sensitivity import Settings as SensitivitySettings
+    from sim.experiments.sensitivity import run_sensitivity
     from sim.model.agents import Employee, JuniorEmployee, SeniorEmployee
     from sim.model.model import ReverseMentoringModel
     from sim.model.scenario import Scenario, ScenarioError, load_scenario

@@ -181,6 +181,7 @@ def run_experiment(
     resume: bool = False,
     progress: bool = False,
     on_result: Callable[[Task], None] | None = None,
+    summaries: bool = True,
 ) -> Results:
     """Run every (sweep point, arm, replication) and gather tidy results.
 
@@ -196,6 +197,9 @@ def run_experiment(
         resume: Reuse the finished replications already in ``out``.
         progress: Show a progress bar with an ETA.
         on_result: Called with each finished task (after it is saved).
+        summaries: False leaves ``summary`` and ``comparison`` empty (a sensitivity analysis
+            computes its own per-point effects; over hundreds of points these tables take
+            longer than the runs).
 
     Returns:
         The :class:`Results`; written to ``out`` when given.
@@ -231,7 +235,7 @@ def run_experiment(
         bar.close()
     if failures:
         raise ExperimentError(failures, store.path if store else None)
-    results = _assemble(plan, tasks, done, store)
+    results = _assemble(plan, tasks, done, store, summaries)
     results.manifest = _manifest(plan, tasks, time.time() - started)
     if store:
         store.write(results)
@@ -314,7 +318,9 @@ def _varied_columns(plan: Plan) -> list[str]:
     return keys
 
 
-def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) -> Results:
+def _assemble(
+    plan: Plan, tasks: list[Task], done: dict, store: Store | None, summaries: bool = True
+) -> Results:
     from sim.experiments import stats
 
     varied = _varied_columns(plan)
@@ -346,8 +352,10 @@ def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) ->
     id_cols = [c for c in runs.columns[: len(varied) + (4 if sweep else 3)]]
     outcomes = [c for c in runs.columns if c not in id_cols]
     group = ["point", *varied] if sweep else []
-    summary = stats.summarize(runs, outcomes, by=[*group, "arm"])
-    comparison = stats.compare(runs, outcomes, plan.scenario.baseline, by=group or None)
+    summary, comparison = pd.DataFrame(), pd.DataFrame()
+    if summaries:
+        summary = stats.summarize(runs, outcomes, by=[*group, "arm"])
+        comparison = stats.compare(runs, outcomes, plan.scenario.baseline, by=group or None)
     pairs = pd.concat(pair_frames, ignore_index=True) if pair_frames else pd.DataFrame()
     return Results(runs, timeseries, summary, comparison, {}, pairs=pairs, outcomes=outcomes)
 

@@ -15,7 +15,7 @@ from importlib import import_module
 from sim.model.scenario import ScenarioError
 from sim.ui.cli.common import EXIT_USAGE
 
-COMMAND_MODULES = ("sim.ui.cli.info", "sim.ui.cli.run")
+COMMAND_MODULES = ("sim.ui.cli.info", "sim.ui.cli.run", "sim.ui.cli.sensitivity")
 """The modules that add commands, in the order their commands are listed."""
 
 
