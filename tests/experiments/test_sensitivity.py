@@ -234,9 +234,16 @@ OUTPUTS = ("sensitivity.csv", "robustness.csv", "points.parquet", "prim.csv", "f
 
 def test_two_workers_give_the_same_bytes(tmp_path):
     settings = dict(method="morris", size=2, reps=2, noise_groups=2)
-    run_sensitivity(tiny(uncertain=SMALL_UNCERTAIN), Settings(**settings), out=tmp_path / "one")
     run_sensitivity(
-        tiny(uncertain=SMALL_UNCERTAIN), Settings(**settings), out=tmp_path / "two", workers=2
+        tiny(uncertain=SMALL_UNCERTAIN, horizon_weeks=13),
+        Settings(**settings),
+        out=tmp_path / "one",
+    )
+    run_sensitivity(
+        tiny(uncertain=SMALL_UNCERTAIN, horizon_weeks=13),
+        Settings(**settings),
+        out=tmp_path / "two",
+        workers=2,
     )
     for name in OUTPUTS:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), (
@@ -249,7 +256,11 @@ def test_an_interrupted_analysis_resumes_to_the_same_bytes(tmp_path, monkeypatch
     from sim.experiments.experiment import ExperimentError
 
     settings = dict(method="morris", size=2, reps=2, noise_groups=2)
-    run_sensitivity(tiny(uncertain=SMALL_UNCERTAIN), Settings(**settings), out=tmp_path / "full")
+    run_sensitivity(
+        tiny(uncertain=SMALL_UNCERTAIN, horizon_weeks=13),
+        Settings(**settings),
+        out=tmp_path / "full",
+    )
     real, calls = experiment.run_model, []
 
     def flaky(scenario, arm=None, seed=None, weeks=None):
@@ -260,11 +271,18 @@ def test_an_interrupted_analysis_resumes_to_the_same_bytes(tmp_path, monkeypatch
 
     monkeypatch.setattr(experiment, "run_model", flaky)
     with pytest.raises(ExperimentError):
-        run_sensitivity(tiny(uncertain=SMALL_UNCERTAIN), Settings(**settings), out=tmp_path / "cut")
+        run_sensitivity(
+            tiny(uncertain=SMALL_UNCERTAIN, horizon_weeks=13),
+            Settings(**settings),
+            out=tmp_path / "cut",
+        )
     assert not (tmp_path / "cut" / "sensitivity.csv").exists(), "nothing final from a failed run"
     monkeypatch.setattr(experiment, "run_model", real)
     run_sensitivity(
-        tiny(uncertain=SMALL_UNCERTAIN), Settings(**settings), out=tmp_path / "cut", resume=True
+        tiny(uncertain=SMALL_UNCERTAIN, horizon_weeks=13),
+        Settings(**settings),
+        out=tmp_path / "cut",
+        resume=True,
     )
     for name in OUTPUTS:
         assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "full" / name).read_bytes(), (
@@ -274,16 +292,22 @@ def test_an_interrupted_analysis_resumes_to_the_same_bytes(tmp_path, monkeypatch
 
 def test_resume_refuses_a_different_analysis(tmp_path):
     settings = dict(method="morris", size=2, reps=1, noise_groups=2)
-    run_sensitivity(tiny(uncertain=SMALL_UNCERTAIN), Settings(**settings), out=tmp_path / "r")
+    run_sensitivity(
+        tiny(uncertain=SMALL_UNCERTAIN, horizon_weeks=13), Settings(**settings), out=tmp_path / "r"
+    )
     with pytest.raises(ScenarioError, match="size"):
         run_sensitivity(
-            tiny(uncertain=SMALL_UNCERTAIN),
+            tiny(uncertain=SMALL_UNCERTAIN, horizon_weeks=13),
             Settings(**{**settings, "size": 3}),
             out=tmp_path / "r",
             resume=True,
         )
     with pytest.raises(ScenarioError, match="not empty"):
-        run_sensitivity(tiny(uncertain=SMALL_UNCERTAIN), Settings(**settings), out=tmp_path / "r")
+        run_sensitivity(
+            tiny(uncertain=SMALL_UNCERTAIN, horizon_weeks=13),
+            Settings(**settings),
+            out=tmp_path / "r",
+        )
 
 
 @pytest.mark.parametrize(
@@ -299,4 +323,4 @@ def test_resume_refuses_a_different_analysis(tmp_path):
 )
 def test_bad_settings_are_errors_naming_the_option(settings, message):
     with pytest.raises(ScenarioError, match=message):
-        run_sensitivity(tiny(uncertain=SMALL_UNCERTAIN), Settings(**settings))
+        run_sensitivity(tiny(uncertain=SMALL_UNCERTAIN, horizon_weeks=13), Settings(**settings))
