@@ -19,15 +19,6 @@ from sim.ui.cli.common import (
 
 def add_parsers(sub) -> None:
     """Add the ``sensitivity`` command."""
-    from sim.experiments.sensitivity import (
-        DEFAULT_OUTCOMES,
-        DEFAULT_REPS,
-        DEFAULT_SAMPLES,
-        DEFAULT_TRAJECTORIES,
-        METHODS,
-        NOISE_GROUPS,
-    )
-
     p = sub.add_parser(
         "sensitivity",
         help="which assumptions drive a program's effect: Morris or Sobol over plausible ranges",
@@ -41,6 +32,20 @@ def add_parsers(sub) -> None:
     )
     add_scenario_args(p, file_required=True)
     add_run_args(p)
+    _add_options(p)
+    p.set_defaults(handler=_sensitivity)
+
+
+def _add_options(p: argparse.ArgumentParser) -> None:
+    from sim.experiments.sensitivity import (
+        DEFAULT_OUTCOMES,
+        DEFAULT_REPS,
+        DEFAULT_SAMPLES,
+        DEFAULT_TRAJECTORIES,
+        METHODS,
+        NOISE_GROUPS,
+    )
+
     helps = {
         "reps": f"replications per arm at every point (default {DEFAULT_REPS}, not the scenario's)",
         "out": "output folder (default results/<name>/sensitivity_<UTC timestamp>/)",
@@ -92,7 +97,6 @@ def add_parsers(sub) -> None:
         metavar="G",
         help=f"groups of --reps replications at the defaults for the noise floor (default {NOISE_GROUPS})",
     )
-    p.set_defaults(handler=_sensitivity)
 
 
 def _settings(args: argparse.Namespace):
