@@ -11,6 +11,7 @@ The public API, for notebooks and scripts::
     roster = sim.read_roster("scenarios/data/example_roster.csv", skill_scale="likert5")
     sim.roster_profile(roster)                       # headcount, levels, k-anonymity, ...
     sim.proposed_pairs("scenarios/own_org_example.yaml", arm="cross_department")
+    analysis = sim.run_sensitivity(scenario, sim.SensitivitySettings(method="morris"))
 
 Names are imported on first use, so ``import sim`` (and the command line) start quickly.
 """
@@ -37,6 +38,8 @@ _EXPORTS = {
     "Results": "sim.experiments.experiment",
     "run_experiment": "sim.experiments.experiment",
     "run_model": "sim.experiments.experiment",
+    "SensitivitySettings": "sim.experiments.sensitivity",
+    "run_sensitivity": "sim.experiments.sensitivity",
     "ReverseMentoringModel": "sim.model.model",
     "Scenario": "sim.model.scenario",
     "ScenarioError": "sim.model.scenario",
@@ -60,6 +63,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SeniorEmployee",
+    "SensitivitySettings",
     "__version__",
     "load_scenario",
     "proposed_pairs",
@@ -68,6 +72,7 @@ __all__ = [
     "roster_profile",
     "run_experiment",
     "run_model",
+    "run_sensitivity",
 ]
 
 
@@ -88,6 +93,8 @@ if TYPE_CHECKING:  # for type checkers and editors
     from sim.core.roster_profile import roster_profile
     from sim.core.roster_table import RosterError
     from sim.experiments.experiment import ExperimentError, Results, run_experiment, run_model
+    from sim.experiments.sensitivity import Settings as SensitivitySettings
+    from sim.experiments.sensitivity import run_sensitivity
     from sim.model.agents import Employee, JuniorEmployee, SeniorEmployee
     from sim.model.model import ReverseMentoringModel
     from sim.model.proposal import proposed_pairs

@@ -151,19 +151,42 @@ def _default_technologies() -> list[TechnologySpec]:
 class NetworkSpec(Params):
     """The informal social network: a small world with homophily."""
 
-    mean_degree: int = param(10, doc="Mean number of informal ties per employee", ge=2, le=200)
+    mean_degree: int = param(
+        10,
+        doc="Mean number of informal ties per employee",
+        ge=2,
+        le=200,
+        plausible=(6, 20, "people name about 6 to 20 regular work contacts"),
+    )
     rewiring: float = param(
         0.1,
         doc="Share of ties rewired to random colleagues (Watts-Strogatz shortcuts)",
         ge=0,
         le=1,
         source="assumption; small-world region per Cowan & Jonard (2004)",
+        plausible=(
+            0.01,
+            0.3,
+            "inside the small-world region of the Watts-Strogatz model",
+        ),
     )
     homophily_department: float = param(
-        0.8, doc="Strength of tie formation within departments (0 none, 1 full)", ge=0, le=1
+        0.8,
+        doc="Strength of tie formation within departments (0 none, 1 full)",
+        ge=0,
+        le=1,
+        plausible=(0.6, 0.95, "most informal ties stay inside a department"),
     )
     homophily_generation: float = param(
-        0.6, doc="Strength of tie formation within generation cohorts (0 none, 1 full)", ge=0, le=1
+        0.6,
+        doc="Strength of tie formation within generation cohorts (0 none, 1 full)",
+        ge=0,
+        le=1,
+        plausible=(
+            0.3,
+            0.8,
+            "age homophily is marked but weaker than department homophily",
+        ),
     )
 
 
@@ -177,7 +200,15 @@ class Seniority(Params):
         1, doc="Lowest level counted as senior (0 = individual contributor)", ge=0
     )
     min_tenure_years: float = param(
-        10.0, doc="Tenure from which an employee counts as senior", unit="years", ge=0
+        10.0,
+        doc="Tenure from which an employee counts as senior",
+        unit="years",
+        ge=0,
+        plausible=(
+            5.0,
+            15.0,
+            "where tenure defines seniority, 5 to 15 years is the usual line",
+        ),
     )
 
 
@@ -213,6 +244,11 @@ class Organization(Params):
         ge=50,
         le=80,
         source="assumption (statutory ages of 65-67 are common and many retire earlier)",
+        plausible=(
+            63.0,
+            70.0,
+            "the range of statutory and effective retirement ages in OECD countries",
+        ),
     )
     retirement_spread: float = param(
         2.5,
@@ -221,9 +257,14 @@ class Organization(Params):
         gt=0,
         le=20,
         source="assumption",
+        plausible=(1.5, 4.0, "retirements spread over a few years to a decade around the median"),
     )
     underrepresented_share: float = param(
-        0.3, doc="Share of employees in an under-represented group", ge=0, le=1
+        0.3,
+        doc="Share of employees in an under-represented group",
+        ge=0,
+        le=1,
+        plausible=(0.1, 0.5, "a tenth to half of the workforce"),
     )
     age_level_sorting: float = param(
         8.0,
@@ -231,12 +272,14 @@ class Organization(Params):
         unit="years",
         ge=0,
         le=100,
+        plausible=(4.0, 15.0, "seniority follows age closely to loosely"),
     )
     skill_concentration: float = param(
         10.0,
         doc="Concentration (alpha + beta) of the beta distributions of skills and attitudes",
         gt=1,
         le=1000,
+        plausible=(5.0, 20.0, "people within a cohort differ widely to moderately"),
     )
     cohorts: Cohorts = param(doc="Generation cohorts", default_factory=Cohorts)
     skills: list[SkillSpec] = param(

@@ -234,6 +234,7 @@ def run_experiment(
     resume: bool = False,
     progress: bool = False,
     on_result: Callable[[Task], None] | None = None,
+    summaries: bool = True,
 ) -> Results:
     """Run every (sweep point, arm, replication) and gather tidy results.
 
@@ -249,6 +250,9 @@ def run_experiment(
         resume: Reuse the finished replications already in ``out``.
         progress: Show a progress bar with an ETA.
         on_result: Called with each finished task (after it is saved).
+        summaries: False leaves ``summary`` and ``comparison`` empty (a sensitivity analysis
+            computes its own per-point effects; over hundreds of points these tables take
+            longer than the runs).
 
     Returns:
         The :class:`Results`; written to ``out`` when given.
@@ -296,7 +300,7 @@ def run_experiment(
             results = _tables(plan, *store.final_tables())
             results.manifest, results.path = store.manifest(), store.path
             return results
-        results = _assemble(plan, tasks, done, store)
+        results = _assemble(plan, tasks, done, store, summaries)
         results.manifest = _manifest(plan, tasks, time.time() - started)
         if store:
             bar.set_postfix_str(f"writing the tables to {store.path}", refresh=True)
@@ -417,7 +421,9 @@ def _varied_columns(plan: Plan) -> list[str]:
     return keys
 
 
-def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) -> Results:
+def _assemble(
+    plan: Plan, tasks: list[Task], done: dict, store: Store | None, summaries: bool = True
+) -> Results:
     varied = _varied_columns(plan)
     sweep = len(plan.points) > 1 or bool(varied)
     rows, series, pair_frames, people = [], [], [], {}
@@ -441,18 +447,28 @@ def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) ->
         runs = add_same_people(runs, people, plan.point_scenarios(), plan.scenario.baseline)
     timeseries = pd.concat(series, ignore_index=True)
     pairs = pd.concat(pair_frames, ignore_index=True) if pair_frames else pd.DataFrame()
-    return _tables(plan, runs, timeseries, pairs)
+    return _tables(plan, runs, timeseries, pairs, summaries)
 
 
 def _tables(
-    plan: Plan, runs: pd.DataFrame, timeseries: pd.DataFrame, pairs: pd.DataFrame
+    plan: Plan,
+    runs: pd.DataFrame,
+    timeseries: pd.DataFrame,
+    pairs: pd.DataFrame,
+    summaries: bool = True,
 ) -> Results:
-    """The results of the runs: with the summary and comparison tables worked out from them."""
+    """The results of the runs, with the summary and comparison tables worked out from them.
+
+    ``summaries`` False leaves those two tables empty (many points, analysed otherwise).
+    """
     varied = _varied_columns(plan)
     sweep = len(plan.points) > 1 or bool(varied)
     id_cols = list(runs.columns[: len(varied) + (4 if sweep else 3)])
     names = [c for c in runs.columns if c not in id_cols]
     group = ["point", *varied] if sweep else []
+    if not summaries:
+        empty = pd.DataFrame()
+        return Results(runs, timeseries, empty, empty, {}, pairs=pairs, outcomes=names)
     summary = stats.summarize(
         runs,
         names,

@@ -104,19 +104,49 @@ class AdoptionParams(Params):
     """Parameters of digital adoption."""
 
     innovation: float = param(
-        0.2, doc="Bass innovation coefficient p", unit="1/year", ge=0, le=52, source=BASS
+        0.2,
+        doc="Bass innovation coefficient p",
+        unit="1/year",
+        ge=0,
+        le=52,
+        source=BASS,
+        plausible=(
+            0.05,
+            0.5,
+            "workplace tools that are rolled out have a higher p than consumer durables (mean 0.03 per year)",
+        ),
     )
     imitation: float = param(
-        2.5, doc="Bass imitation coefficient q", unit="1/year", ge=0, le=520, source=BASS
+        2.5,
+        doc="Bass imitation coefficient q",
+        unit="1/year",
+        ge=0,
+        le=520,
+        source=BASS,
+        plausible=(
+            1.0,
+            5.0,
+            "half of a workforce adopts a rolled-out tool within a few months to two years",
+        ),
     )
     skill_effect: float = param(
         0.8,
         doc="How much own skill scales innovation and imitation (0: not at all; 1: from 0 to 2x)",
         ge=0,
         le=1,
+        plausible=(0.4, 1.0, "own skill matters, from moderately to fully"),
     )
     manager_push: float = param(
-        1.5, doc="Extra hazard when one's manager has adopted", unit="1/year", ge=0, le=52
+        1.5,
+        doc="Extra hazard when one's manager has adopted",
+        unit="1/year",
+        ge=0,
+        le=52,
+        plausible=(
+            0.5,
+            3.0,
+            "a manager's adoption adds a third to twice the default push",
+        ),
     )
     mentoring: float = param(
         round(mentoring_from_uptake(MENTORING_UPTAKE), 3),
@@ -125,12 +155,22 @@ class AdoptionParams(Params):
         ge=0,
         le=52,
         source=MENTORING_SOURCE,
+        plausible=(
+            0.0,
+            8.0,
+            "no study measures it; from no effect of a mentor's adoption to about twice the default",
+        ),
     )
     chain_decay: float = param(
         0.5,
         doc="Weight of each further level up the reporting chain in the top-down push (0: direct manager only)",
         ge=0,
         le=1,
+        plausible=(
+            0.2,
+            0.8,
+            "influence fades quickly to slowly up the reporting chain",
+        ),
     )
     mixing: Literal["network", "well_mixed"] = param(
         "network",

@@ -28,13 +28,33 @@ class AttitudeParams(Params):
     """Parameters of attitude change."""
 
     good_drop: float = param(
-        0.08, doc="Share of a mentee's resistance lost per good meeting", ge=0, le=1
+        0.08,
+        doc="Share of a mentee's resistance lost per good meeting",
+        ge=0,
+        le=1,
+        plausible=(
+            0.03,
+            0.15,
+            "a dozen good meetings remove a third to most of a mentee's resistance",
+        ),
     )
     bad_rise: float = param(
-        0.06, doc="Share of the room left in resistance gained per bad meeting", ge=0, le=1
+        0.06,
+        doc="Share of the room left in resistance gained per bad meeting",
+        ge=0,
+        le=1,
+        plausible=(
+            0.02,
+            0.12,
+            "a bad meeting hardens attitudes somewhat less to somewhat more than a good one softens them",
+        ),
     )
     openness_gain: float = param(
-        0.03, doc="Share of missing openness gained per good meeting", ge=0, le=1
+        0.03,
+        doc="Share of missing openness gained per good meeting",
+        ge=0,
+        le=1,
+        plausible=(0.01, 0.06, "openness changes more slowly than resistance"),
     )
     peer_influence: float = param(
         0.02,
@@ -42,6 +62,11 @@ class AttitudeParams(Params):
         unit="1/week",
         ge=0,
         le=1,
+        plausible=(
+            0.005,
+            0.05,
+            "seniors move toward their peers' view over months to years",
+        ),
     )
     sponsorship_rate: float = param(
         0.004,
@@ -49,9 +74,22 @@ class AttitudeParams(Params):
         unit="1/week",
         ge=0,
         le=1,
+        plausible=(
+            0.001,
+            0.01,
+            "full sponsorship lowers resistance by a few to forty points over a year",
+        ),
     )
     mandatory_reactance: float = param(
-        0.3, doc="Resistance gained by a closed-minded mentee enrolled by mandate", ge=0, le=1
+        0.3,
+        doc="Resistance gained by a closed-minded mentee enrolled by mandate",
+        ge=0,
+        le=1,
+        plausible=(
+            0.1,
+            0.5,
+            "a mandate raises a closed-minded mentee's resistance by a tenth to a half of the room left",
+        ),
     )
 
 

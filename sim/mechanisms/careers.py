@@ -68,6 +68,7 @@ class CareersParams(Params):
         doc="Rise of the log promotion hazard per unit of leadership above the level's mean",
         ge=0,
         le=20,
+        plausible=(1.0, 6.0, "from leadership mattering a little to dominating who is ready"),
     )
     min_years_in_grade: float = param(
         1.0,
@@ -75,6 +76,7 @@ class CareersParams(Params):
         unit="years",
         ge=0,
         le=40,
+        plausible=(0.5, 3.0, "from six months to three years in grade before the next step"),
     )
 
     @field_validator("rate_by_level")

@@ -33,10 +33,26 @@ class EconomicsParams(Params):
         default_factory=lambda: [55_000.0, 80_000.0, 120_000.0, 180_000.0, 300_000.0],
     )
     replacement_cost_multiple: float = param(
-        0.5, doc="Cost of replacing a leaver, as a multiple of annual salary", ge=0, le=5
+        0.5,
+        doc="Cost of replacing a leaver, as a multiple of annual salary",
+        ge=0,
+        le=5,
+        plausible=(
+            0.2,
+            1.5,
+            "estimates of replacing an employee run from a fifth of salary to one and a half times it",
+        ),
     )
     value_per_implemented_idea: float = param(
-        5_000.0, doc="Value of one implemented idea", unit="currency", ge=0
+        5_000.0,
+        doc="Value of one implemented idea",
+        unit="currency",
+        ge=0,
+        plausible=(
+            1000.0,
+            20000.0,
+            "a fifth to four times the default value of an implemented idea",
+        ),
     )
     value_per_skill_unit: float = param(
         8_800.0,
@@ -44,13 +60,23 @@ class EconomicsParams(Params):
         unit="currency",
         ge=0,
         source="assumption (training-cost equivalent)",
+        plausible=(
+            2_000.0,
+            20_000.0,
+            "from a short course to a semester of formal training per skill",
+        ),
     )
     valued_skills: list[str] | None = param(
         None,
         doc="Skills whose transfer is valued (null: the skills of the organization's technologies)",
     )
     mentor_training_hours: float = param(
-        8.0, doc="Hours of training per mentor when mentors are trained", unit="hours", ge=0, le=200
+        8.0,
+        doc="Hours of training per mentor when mentors are trained",
+        unit="hours",
+        ge=0,
+        le=200,
+        plausible=(4.0, 16.0, "half a day to two days of mentor training"),
     )
 
 

@@ -29,19 +29,56 @@ class InnovationParams(Params):
     """Parameters of idea generation and implementation."""
 
     interaction_rate: float = param(
-        0.1, doc="Share of informal ties that interact in a week", unit="1/week", ge=0, le=1
+        0.1,
+        doc="Share of informal ties that interact in a week",
+        unit="1/week",
+        ge=0,
+        le=1,
+        plausible=(
+            0.05,
+            0.2,
+            "an informal tie is active one week in twenty to one in five",
+        ),
     )
     idea_rate: float = param(
-        0.02, doc="Chance of an idea per interaction at full diversity and capability", ge=0, le=1
+        0.02,
+        doc="Chance of an idea per interaction at full diversity and capability",
+        ge=0,
+        le=1,
+        plausible=(0.01, 0.04, "half to twice the default idea chance per interaction"),
     )
     meeting_multiplier: float = param(
-        3.0, doc="Interactions a mentoring meeting is worth", ge=0, le=100
+        3.0,
+        doc="Interactions a mentoring meeting is worth",
+        ge=0,
+        le=100,
+        plausible=(
+            1.0,
+            6.0,
+            "a mentoring meeting is worth one to six informal interactions",
+        ),
     )
     cross_department_bonus: float = param(
-        0.5, doc="Relative rise of the idea chance across departments", ge=0, le=10
+        0.5,
+        doc="Relative rise of the idea chance across departments",
+        ge=0,
+        le=10,
+        plausible=(
+            0.2,
+            1.0,
+            "crossing departments raises the idea chance by a fifth to double it",
+        ),
     )
     implementation_rate: float = param(
-        0.6, doc="Chance of implementation with a fully open CEO as sponsor", ge=0, le=1
+        0.6,
+        doc="Chance of implementation with a fully open CEO as sponsor",
+        ge=0,
+        le=1,
+        plausible=(
+            0.3,
+            0.8,
+            "a fully open sponsor implements a third to most of the ideas brought to them",
+        ),
     )
 
 

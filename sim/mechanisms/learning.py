@@ -41,6 +41,11 @@ class LearningParams(Params):
         unit="1/meeting",
         ge=0,
         le=1,
+        plausible=(
+            0.02,
+            0.12,
+            "over 12 good meetings a mentee closes a fifth to four fifths of the gap",
+        ),
     )
     rate_experience: float = param(
         0.03,
@@ -48,6 +53,11 @@ class LearningParams(Params):
         unit="1/meeting",
         ge=0,
         le=1,
+        plausible=(
+            0.01,
+            0.06,
+            "reverse learning is slower than the main direction, at most as fast",
+        ),
     )
     rate_leadership: float = param(
         0.01,
@@ -55,27 +65,47 @@ class LearningParams(Params):
         unit="1/meeting",
         ge=0,
         le=1,
+        plausible=(
+            0.003,
+            0.03,
+            "mentors gain a few points of leadership over a pairing, at most a third of what is missing",
+        ),
     )
     focus_share: float = param(
         0.75,
         doc="Share of a focused program's meeting time spent on its focus skills (the rest goes to the other digital skills)",
         ge=0,
         le=1,
+        plausible=(0.5, 0.9, "from half of the time on the focus skills to nearly all of it"),
     )
     focus_gain: float = param(
         1.0,
         doc="Learning per hour on focus skills relative to the same hours spread evenly (above 1: depth helps; below 1: it costs)",
         ge=0,
         le=5,
+        plausible=(
+            0.7,
+            1.5,
+            "depth on a few skills may cost a little per hour (switching less) or help a little",
+        ),
     )
     absorptive_base: float = param(
-        0.5, doc="Absorptive capacity of a mentee with no digital skill", ge=0, le=1
+        0.5,
+        doc="Absorptive capacity of a mentee with no digital skill",
+        ge=0,
+        le=1,
+        plausible=(
+            0.25,
+            0.75,
+            "a mentee with no digital skill absorbs a quarter to three quarters of what a skilled one does",
+        ),
     )
     training_gain: float = param(
         1.25,
         doc="Multiplier on mentors' leadership growth and pair learning when mentors were trained",
         ge=1,
         le=5,
+        plausible=(1.0, 1.5, "trained mentors do no better to half as well again"),
     )
 
 

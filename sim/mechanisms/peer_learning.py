@@ -30,6 +30,11 @@ class PeerLearningParams(Params):
         unit="1/week",
         ge=0,
         le=1,
+        plausible=(
+            0.001,
+            0.01,
+            "informal learning closes a twentieth to two fifths of the gap to one's neighbours in a year",
+        ),
     )
 
 

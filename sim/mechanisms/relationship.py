@@ -38,29 +38,84 @@ class RelationshipParams(Params):
     """Parameters of relationship quality and dissolution."""
 
     drift: float = param(
-        0.15, doc="Move of quality toward 1 (good) or 0 (bad) per meeting", ge=0, le=1
+        0.15,
+        doc="Move of quality toward 1 (good) or 0 (bad) per meeting",
+        ge=0,
+        le=1,
+        plausible=(0.05, 0.3, "a relationship settles after about 3 to 20 meetings"),
     )
-    miss_penalty: float = param(0.03, doc="Quality lost per missed meeting", ge=0, le=1)
+    miss_penalty: float = param(
+        0.03,
+        doc="Quality lost per missed meeting",
+        ge=0,
+        le=1,
+        plausible=(
+            0.01,
+            0.06,
+            "a missed meeting costs a fraction of what a bad one does",
+        ),
+    )
     dissolve_below: float = param(
-        0.25, doc="Quality under which a pair dissolves early", ge=0, le=1
+        0.25,
+        doc="Quality under which a pair dissolves early",
+        ge=0,
+        le=1,
+        plausible=(
+            0.15,
+            0.35,
+            "pairs give up when the relationship is clearly bad, not merely lukewarm",
+        ),
     )
     good_base: float = param(
-        0.35, doc="Chance a meeting goes well at zero compatibility and resistance", ge=0, le=1
+        0.35,
+        doc="Chance a meeting goes well at zero compatibility and resistance",
+        ge=0,
+        le=1,
+        plausible=(
+            0.2,
+            0.5,
+            "without compatibility a meeting goes well a fifth to half of the time",
+        ),
     )
     good_compatibility: float = param(
-        0.6, doc="Rise of that chance per unit of compatibility", ge=0, le=1
+        0.6,
+        doc="Rise of that chance per unit of compatibility",
+        ge=0,
+        le=1,
+        plausible=(
+            0.4,
+            0.8,
+            "a fully compatible pair's meetings go well most of the time",
+        ),
     )
     good_resistance: float = param(
-        0.4, doc="Fall of that chance per unit of mentee resistance", ge=0, le=1
+        0.4,
+        doc="Fall of that chance per unit of mentee resistance",
+        ge=0,
+        le=1,
+        plausible=(0.2, 0.6, "full resistance removes a fifth to most of that chance"),
     )
     training_bonus: float = param(
-        0.1, doc="Compatibility added when mentors were trained", ge=0, le=1
+        0.1,
+        doc="Compatibility added when mentors were trained",
+        ge=0,
+        le=1,
+        plausible=(
+            0.0,
+            0.2,
+            "mentor training adds nothing to a fifth of full compatibility",
+        ),
     )
     compatibility_attitude_share: float = param(
         0.5,
         doc="Share of compatibility from the attitude fit (the rest from the mentor having something to teach this mentee)",
         ge=0,
         le=1,
+        plausible=(
+            0.3,
+            0.7,
+            "either side of an even split between getting on and having something to teach",
+        ),
     )
     teaching_gap_full: float = param(
         0.3,
@@ -68,6 +123,7 @@ class RelationshipParams(Params):
         unit="skill (0-1)",
         gt=0,
         le=1,
+        plausible=(0.15, 0.5, "a mentor a sixth to half of the skill scale ahead has all to teach"),
     )
     tie_persistence: float = param(
         0.98,
@@ -75,6 +131,11 @@ class RelationshipParams(Params):
         unit="1/week",
         ge=0,
         le=1,
+        plausible=(
+            0.95,
+            0.995,
+            "a tie's half-life after its pair ends is about 3 months to 2.6 years",
+        ),
     )
 
 

@@ -50,6 +50,11 @@ class AnnualTurnover(Params):
         ge=0,
         lt=1,
         source="assumption, between the BLS brackets",
+        plausible=(
+            0.07,
+            0.15,
+            "between the boomer bracket and somewhat below the millennial rate",
+        ),
     )
     boomer: float = param(0.07, doc="Boomers", unit="1/year", ge=0, lt=1, source=BLS_BRACKET)
 
@@ -69,26 +74,63 @@ class RetentionParams(Params):
         doc="Fall of the log quit hazard per unit of engagement above the cohort mean",
         ge=0,
         le=20,
+        plausible=(
+            1.0,
+            5.0,
+            "a tenth more engagement lowers the quit hazard by 10% to 40%",
+        ),
     )
     retirement: bool = param(
         True,
         doc="Employees retire, with a hazard rising with age around organization.retirement_age",
     )
     engagement_drift: float = param(
-        0.05, doc="Weekly move of engagement toward its target", unit="1/week", ge=0, le=1
+        0.05,
+        doc="Weekly move of engagement toward its target",
+        unit="1/week",
+        ge=0,
+        le=1,
+        plausible=(
+            0.02,
+            0.1,
+            "engagement follows its target within about 2 to 12 months",
+        ),
     )
     recognition: float = param(
-        0.15, doc="Engagement target lift for an active mentor (recognition)", ge=0, le=1
+        0.15,
+        doc="Engagement target lift for an active mentor (recognition)",
+        ge=0,
+        le=1,
+        plausible=(0.05, 0.25, "being a mentor lifts engagement by a few to 25 points"),
     )
-    mentee_lift: float = param(0.03, doc="Engagement target lift for an active mentee", ge=0, le=1)
+    mentee_lift: float = param(
+        0.03,
+        doc="Engagement target lift for an active mentee",
+        ge=0,
+        le=1,
+        plausible=(0.0, 0.06, "being mentored lifts engagement a little or not at all"),
+    )
     growth: float = param(
-        5.0, doc="Engagement target lift per unit of the week's mean skill gain", ge=0, le=100
+        5.0,
+        doc="Engagement target lift per unit of the week's mean skill gain",
+        ge=0,
+        le=100,
+        plausible=(
+            2.0,
+            10.0,
+            "half to twice the default weight of learning in engagement",
+        ),
     )
     connection: float = param(
         0.02,
         doc="Engagement target lift per persisting mentoring tie (at most two count)",
         ge=0,
         le=1,
+        plausible=(
+            0.0,
+            0.04,
+            "a persisting mentoring tie lifts engagement by up to 4 points",
+        ),
     )
 
 

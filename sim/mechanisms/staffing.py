@@ -35,13 +35,30 @@ class StaffingParams(Params):
     """Parameters of promotion and hiring."""
 
     hiring_delay_weeks: int = param(
-        8, doc="Weeks a position stays vacant before it is filled", unit="weeks", ge=0, le=520
+        8,
+        doc="Weeks a position stays vacant before it is filled",
+        unit="weeks",
+        ge=0,
+        le=520,
+        plausible=(4, 16, "filling a position commonly takes one to four months"),
     )
     internal_fill_share: float = param(
-        0.5, doc="Share of vacancies above level 0 filled by promoting a direct report", ge=0, le=1
+        0.5,
+        doc="Share of vacancies above level 0 filled by promoting a direct report",
+        ge=0,
+        le=1,
+        plausible=(
+            0.3,
+            0.7,
+            "a third to most of the vacancies above entry level go to insiders",
+        ),
     )
     selection_noise: float = param(
-        0.1, doc="S.d. of the noise added to leadership when choosing whom to promote", ge=0, le=10
+        0.1,
+        doc="S.d. of the noise added to leadership when choosing whom to promote",
+        ge=0,
+        le=10,
+        plausible=(0.05, 0.3, "promotion follows leadership closely to loosely"),
     )
 
 

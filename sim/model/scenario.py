@@ -38,6 +38,7 @@ from sim.mechanisms.peer_learning import PeerLearningParams
 from sim.mechanisms.relationship import RelationshipParams
 from sim.mechanisms.retention import RetentionParams
 from sim.mechanisms.staffing import StaffingParams
+from sim.model.uncertainty import UncertainRange, normalise_entry, scenario_factors
 from sim.program.design import Program
 from sim.program.participation import ParticipationParams
 from sim.validation.march1991_params import MarchParams
@@ -148,6 +149,10 @@ class Scenario(Params):
         DEFAULT_CURRENCY,
         doc="ISO 4217 code of every amount of money (unit 'currency': salaries, costs, the value of ideas) and of the results",
     )
+    uncertain: dict[str, UncertainRange | None] | None = param(
+        None,
+        doc="Uncertain parameters for `mentorsim sensitivity` (field path to [low, high], {low, high, dist, peak} or plausible); null: every dynamics parameter over its declared plausible range",
+    )
 
     @field_validator("currency")
     @classmethod
@@ -163,6 +168,19 @@ class Scenario(Params):
         return data
 
     _safe_name = field_validator("name")(check_name)
+
+    @field_validator("uncertain", mode="before")
+    @classmethod
+    def _read_uncertain(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for path, entry in value.items():
+            try:
+                out[path] = normalise_entry(entry)
+            except ValueError as exc:
+                raise ValueError(f"{path}: {exc}") from None
+        return out
 
     @model_validator(mode="before")
     @classmethod
@@ -216,6 +234,8 @@ class Scenario(Params):
                     f"arms.{i}.program.eligibility.mentee_min_level: {elig.mentee_min_level} "
                     f"is above the top level ({top})"
                 )
+        if self.uncertain is not None:
+            scenario_factors(type(self), self)  # raises naming the first entry that does not fit
         return self
 
     @property

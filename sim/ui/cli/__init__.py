@@ -17,7 +17,12 @@ from importlib import import_module
 
 from sim.core.errors import EXIT_FAULT, EXIT_USAGE, FaultError, MentorsimError, PathError
 
-COMMAND_MODULES = ("sim.ui.cli.info", "sim.ui.cli.run", "sim.ui.cli.org")
+COMMAND_MODULES = (
+    "sim.ui.cli.info",
+    "sim.ui.cli.run",
+    "sim.ui.cli.org",
+    "sim.ui.cli.sensitivity",
+)
 """The modules that add commands, in the order their commands are listed."""
 
 EXIT_INTERRUPTED = 130
