@@ -516,7 +516,7 @@ def compare_arms(
     comparable non-participants of their own arm (same cohort and level, same weeks).
     """
     baseline = scenario.baseline
-    reasons = _reasons(names, scenario)
+    reasons = undefined_differences(names, scenario)
     contrasts = []
     for g in SAME_PEOPLE_GROUPS:
         same = f"retention_12m_{g}_same_people"
@@ -546,7 +546,13 @@ def compare_arms(
     )
 
 
-def _reasons(names: list[str], scenario: Scenario) -> dict[str, str]:
+def undefined_differences(names: list[str], scenario: Scenario) -> dict[str, str]:
+    """Outcomes among ``names`` whose difference to the baseline arm is not a difference, and why.
+
+    A program outcome against a baseline without a program (0 or undefined there by
+    definition), a participant group's retention (different people in each arm) and the
+    figures already measured against the baseline (``roi``, ``net_benefit``).
+    """
     baseline = scenario.baseline
     reasons = {}
     if scenario.arm(baseline).program is None:
@@ -562,7 +568,7 @@ def _reasons(names: list[str], scenario: Scenario) -> dict[str, str]:
                 f"the {g} are different people in each arm: see retention_12m_{g} "
                 f"against the same people in {baseline}"
             )
-    for name in ("roi", "net_benefit"):
+    for name in outcomes.OWN_FIGURES:
         reasons[name] = (
             f"an arm's own figure, already measured against {baseline} replication by "
             "replication: see the summary"
@@ -678,4 +684,5 @@ __all__ = [
     "default_out",
     "run_experiment",
     "run_model",
+    "undefined_differences",
 ]
