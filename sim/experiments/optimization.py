@@ -505,11 +505,8 @@ def run_optimization(
 
 def pareto_table(result: Optimization) -> pd.DataFrame:
     """``pareto.csv``: each front design's levers (as the program takes them), objectives, CIs."""
-    front = result.front
-    if front.empty:
-        return front
     rows = []
-    for _, r in front.iterrows():
+    for _, r in result.front.iterrows():
         row = {"design": design_name(int(r["trial"])), "trial": int(r["trial"])}
         row.update({lv.path: _plain(lv.value(r[lv.path])) for lv in result.levers})
         for o in result.objectives:
@@ -517,7 +514,9 @@ def pareto_table(result: Optimization) -> pd.DataFrame:
                 row[o.column + suffix] = r[o.column + suffix]
         row.update(cost_mean=r["cost_mean"], cost_max=r["cost_max"], replications=r["replications"])
         rows.append(row)
-    return pd.DataFrame(rows)
+    columns = ["design", "trial", *(lv.path for lv in result.levers)]
+    columns += [o.column + s for o in result.objectives for s in ("", "_ci95_low", "_ci95_high")]
+    return pd.DataFrame(rows, columns=[*columns, "cost_mean", "cost_max", "replications"])
 
 
 def _plain(value: Any) -> Any:

@@ -260,6 +260,8 @@ def run_search(
                 shutil.rmtree(folder)
             if on_batch:
                 on_batch(b)
+    if out is not None and (out / "batches").is_dir() and not any((out / "batches").iterdir()):
+        (out / "batches").rmdir()
 
 
 def _next_batch(study, size: int) -> int:
