@@ -196,7 +196,7 @@ def _target_row(cells, got, want, line, known, scenario, errors) -> dict[str, An
     week = _number(cells["week"], "week", line, errors, whole=True)
     if week is not None and not 0 <= week <= scenario.horizon_weeks:
         errors.append(
-            f"line {line}, week: {week} is outside the run's weeks 0-{scenario.horizon_weeks}"
+            f"line {line}, week: {week:g} is outside the run's weeks 0-{scenario.horizon_weeks}"
         )
     value = _number(cells["value"], "value", line, errors)
     weight = _number(cells.get("weight", ""), "weight", line, errors, default=1.0)
@@ -573,7 +573,7 @@ def identifiability(done: pd.DataFrame, factors: list[Factor]) -> pd.DataFrame:
 
 def _check(result: Calibration, scenario: Scenario, executor, workers, out: Path | None) -> None:
     """Run the best values with ``check_reps`` replications; fill in the fit and the bands."""
-    folder = out / "check" if out is not None else None
+    folder = search.derived_folder(out, "check", [result.best, result.settings.check_reps])
     ts = run_points(scenario, [result.best], result.settings.check_reps, executor, workers, folder)
     targets = result.targets
     means = simulated(ts, targets, 1)[0]

@@ -403,7 +403,7 @@ def recheck(result: Optimization, executor, workers: int, out: Path | None) -> p
     fresh["seed"] = Streams(result.scenario.seed).seed_for("optimize.recheck")
     points = [design_point(result.levers, dict(zip(_names(result), r, strict=True)))
               for r in chosen[_names(result)].itertuples(index=False)]  # fmt: skip
-    folder = out / "recheck" if out is not None else None
+    folder = search.derived_folder(out, "recheck", [points, result.settings.check_reps])
     runs = run_designs(
         load_scenario(fresh), points, result.settings.check_reps, executor, workers, folder
     )

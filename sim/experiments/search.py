@@ -143,8 +143,8 @@ def make_sampler(kind: str, root_seed: int, batch: int, batch_size: int):
     from optuna.samplers import NSGAIISampler, TPESampler
 
     seed = sampler_seed(root_seed, batch)
-    if kind == "tpe":
-        return TPESampler(seed=seed)
+    if kind == "tpe":  # the first batch at random, then TPE's proposals (Optuna's default: 10)
+        return TPESampler(seed=seed, n_startup_trials=batch_size, multivariate=True)
     return NSGAIISampler(population_size=batch_size, seed=seed)
 
 
@@ -437,6 +437,25 @@ def prepare_folder(out: Path, plan: dict[str, Any], resume: bool, what: str) -> 
     atomic_write(plan_file, lambda p: p.write_text(json.dumps(plan, indent=1) + "\n"))
 
 
+def derived_folder(out: Path | None, name: str, key: Any) -> Path | None:
+    """``out/name`` for runs derived from the study (a check or re-run), emptied when stale.
+
+    The runs depend on the study's best trials, which change when a resumed study grows; a
+    folder made for other values (``key``, stored beside it as ``name.json``) is removed, so
+    an interrupted re-run resumes and a stale one is redone.
+    """
+    if out is None:
+        return None
+    folder, stamp = out / name, out / f"{name}.json"
+    text = json.dumps(key, sort_keys=True, default=str)
+    if stamp.exists() and stamp.read_text() == text:
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    write_text(text, stamp)
+    return folder
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as CSV, atomically."""
     from sim.experiments.storage import atomic_write
@@ -475,6 +494,7 @@ __all__ = [
     "Evaluation",
     "Proposal",
     "Search",
+    "derived_folder",
     "make_sampler",
     "nested",
     "open_study",
