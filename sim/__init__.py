@@ -102,9 +102,9 @@ if TYPE_CHECKING:  # for type checkers and editors
     from sim.core.roster import read_roster
     from sim.core.roster_profile import roster_profile
     from sim.core.roster_table import RosterError
-    from sim.experiments.experiment import ExperimentError, Results, run_experiment, run_model
     from sim.experiments.calibration import Settings as CalibrationSettings
     from sim.experiments.calibration import read_targets, run_calibration
+    from sim.experiments.experiment import ExperimentError, Results, run_experiment, run_model
     from sim.experiments.optimization import Settings as OptimizationSettings
     from sim.experiments.optimization import run_optimization
     from sim.experiments.sensitivity import Settings as SensitivitySettings
