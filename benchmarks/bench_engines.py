@@ -11,8 +11,8 @@
    mostly measures the wait for a core; CPU time still moves with the load, so only ratios
    measured side by side mean anything). The earlier revision is exported with ``git archive``
    into a temporary folder.
-2. **Agent engine scaling.** Agent-steps per second at 1,000, 4,000 and 10,000 employees and the
-   fitted exponent of seconds per week against employees (1.0 is linear).
+2. **Agent engine scaling.** Agent-steps per CPU second at 1,000, 4,000 and 10,000 employees and
+   the fitted exponent of CPU seconds per week against employees (1.0 is linear).
 3. **Vector / agent at 10,000 employees**, from the same processes.
 """
 
@@ -112,7 +112,9 @@ def agent_scaling(sizes: list[int], repeats: int) -> dict:
     rows = []
     for size in sizes:
         weeks = max(1, 8_000 // size)
-        s = float(np.median([timed(ROOT, "agent", size, weeks) for _ in range(repeats)]))
+        s = float(
+            np.median([timed(ROOT, "agent", size, weeks, cpu=True) for _ in range(repeats)])
+        )
         rows.append(
             {"employees": size, "s_per_week": round(s, 4), "agent_steps_per_s": round(size / s)}
         )
@@ -132,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.small
         else (100_000, 5, [1_000, 4_000, 10_000], 10_000, 3)
     )
-    started = time.time()
+    started, load_before = time.time(), os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         vector = side_by_side(export(args.against, Path(tmp)), big, 20, pairs)
     vector["reference"] = args.against
@@ -142,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     agent = agent_scaling(sizes, repeats)
     print(f"agent engine exponent: {agent['exponent']}", flush=True)
-    vec = float(np.median([timed(ROOT, "vector", ratio_at, 5) for _ in range(repeats)]))
+    vec = float(
+        np.median([timed(ROOT, "vector", ratio_at, 5, cpu=True) for _ in range(repeats)])
+    )
     agt = next(r for r in agent["rows"] if r["employees"] == ratio_at)["s_per_week"]
     results = {
         "vector_side_by_side": vector,
@@ -162,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             },
         },
         "wall_s": round(time.time() - started, 1),
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results_engines.json").write_text(json.dumps(results, indent=2) + "\n")

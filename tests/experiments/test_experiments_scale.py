@@ -66,6 +66,7 @@ def test_resume_after_sigkill_gives_the_uninterrupted_results(tmp_path):
         "--workers",
         "1",
         "--quiet",
+        "--no-report",  # the tables are what a resume must rebuild; figures come from them
     ]
     cli = [sys.executable, "-m", "sim.ui.cli", "run", str(QUICK)]
     subprocess.run([*cli, *args, "--out", str(tmp_path / "full")], check=True, capture_output=True)

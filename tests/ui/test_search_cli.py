@@ -98,3 +98,16 @@ def test_optimize_without_levers_or_with_a_bad_objective_exits_2(tmp_path, capsy
     code = main(["optimize", str(_scenario(tmp_path)), *FAST, "--objective", "roi:up",
                  "--out", str(tmp_path / "o2")])  # fmt: skip
     assert code == 2 and "expected OUTCOME:max or OUTCOME:min" in capsys.readouterr().err
+
+
+def test_optimize_gives_the_same_trials_on_one_and_two_workers(tmp_path):
+    # each trial is a sweep point of one experiment per batch: the same seeds and runs whichever
+    # process runs them, so the proposals that follow (a function of the finished history) and
+    # every trial's values must be the same bytes
+    files = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        fast = [*FAST[: FAST.index("--workers")], "--workers", workers, "--quiet"]
+        assert main(["optimize", str(_scenario(tmp_path)), *fast, "--out", str(out)]) == 0
+        files.append((out / "trials.csv").read_bytes())
+    assert files[0] == files[1]
