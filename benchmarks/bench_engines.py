@@ -112,9 +112,7 @@ def agent_scaling(sizes: list[int], repeats: int) -> dict:
     rows = []
     for size in sizes:
         weeks = max(1, 8_000 // size)
-        s = float(
-            np.median([timed(ROOT, "agent", size, weeks, cpu=True) for _ in range(repeats)])
-        )
+        s = float(np.median([timed(ROOT, "agent", size, weeks, cpu=True) for _ in range(repeats)]))
         rows.append(
             {"employees": size, "s_per_week": round(s, 4), "agent_steps_per_s": round(size / s)}
         )
@@ -144,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     agent = agent_scaling(sizes, repeats)
     print(f"agent engine exponent: {agent['exponent']}", flush=True)
-    vec = float(
-        np.median([timed(ROOT, "vector", ratio_at, 5, cpu=True) for _ in range(repeats)])
-    )
+    vec = float(np.median([timed(ROOT, "vector", ratio_at, 5, cpu=True) for _ in range(repeats)]))
     agt = next(r for r in agent["rows"] if r["employees"] == ratio_at)["s_per_week"]
     results = {
         "vector_side_by_side": vector,
