@@ -111,3 +111,19 @@ def test_optimize_gives_the_same_trials_on_one_and_two_workers(tmp_path):
         assert main(["optimize", str(_scenario(tmp_path)), *fast, "--out", str(out)]) == 0
         files.append((out / "trials.csv").read_bytes())
     assert files[0] == files[1]
+
+
+def test_the_shipped_example_runs_both_searches(tmp_path):
+    from tests.conftest import ROOT
+
+    scenario = ROOT / "scenarios" / "search_example.yaml"
+    history = ROOT / "scenarios" / "data" / "example_history.csv"
+    small = ["--trials", "2", "--batch", "2", "--reps", "2", "--check-reps", "2", "--workers",
+             "1", "--quiet", "--set", "organization.size=150"]  # fmt: skip
+    assert main(["calibrate", str(scenario), "--targets", str(history), *small,
+                 "--out", str(tmp_path / "c")]) == 0  # fmt: skip
+    fitted = yaml.safe_load((tmp_path / "c" / "calibrated.yaml").read_text())["dynamics"]
+    assert 0.05 <= fitted["adoption"]["innovation"] <= 0.5, "inside the searched range"
+    assert main(["optimize", str(scenario), *small, "--out", str(tmp_path / "o")]) == 0
+    trials = pd.read_csv(tmp_path / "o" / "trials.csv")
+    assert len(trials) == 2 and trials["cadence_per_month"].between(1, 4).all()
