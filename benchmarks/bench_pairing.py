@@ -28,9 +28,9 @@ import numpy as np
 
 from sim.core.organization import build_organization
 from sim.core.organization_params import Organization
-from sim.program.pairing import POLICY_FUNCTIONS, form_pairs, pair_scores
-from sim.program.design import POLICIES, ScoreWeights
 from sim.core.rng import Streams
+from sim.program.design import POLICIES, ScoreWeights
+from sim.program.pairing import POLICY_FUNCTIONS, form_pairs, pair_scores
 
 HERE = Path(__file__).resolve().parent
 FULL = {"size": 30_000, "mentees": 2_000, "mentors": 20_000}

@@ -15,6 +15,20 @@ settings.load_profile("mentorsim")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full",
+        action="store_true",
+        help="run the checks marked slow at their full size (CI runs them at a reduced size)",
+    )
+
+
+@pytest.fixture
+def full_size(request: pytest.FixtureRequest) -> bool:
+    """Whether checks marked ``slow`` run at full size (``pytest --full``) or reduced (CI)."""
+    return bool(request.config.getoption("--full"))
+
+
 @pytest.fixture
 def small() -> dict:
     """A 200-person, 26-week scenario as plain data."""
@@ -106,3 +120,32 @@ def mentors_kept(scenario, arm, seed):
     base = ReverseMentoringModel(scenario, arm=scenario.baseline, rng=seed).run()
     mentors = np.flatnonzero(prog.people.mentor_ever[: prog.people.initial])
     return (prog.people.slot_of[mentors] >= 0).mean(), (base.people.slot_of[mentors] >= 0).mean()
+
+
+def write_roster_file(path, size=300, levels=4, seed=3, columns=None):
+    """A synthetic roster (the template) written to ``path``; returns (table, as_of)."""
+    from sim.core.organization_params import Organization
+    from sim.core.roster_template import roster_template, write_roster
+
+    table, as_of = roster_template(Organization(size=size, levels=levels), seed=seed)
+    if columns is not None:
+        table = table[columns]
+    write_roster(table, path)
+    return table, as_of
+
+
+@pytest.fixture
+def rostered(tmp_path) -> dict:
+    """A 300-person scenario read from a roster file beside it (as plain data)."""
+    write_roster_file(tmp_path / "roster.csv")
+    return {
+        "name": "rostered",
+        "seed": 7,
+        "horizon_weeks": 12,
+        "replications": 2,
+        "organization": {"roster": str(tmp_path / "roster.csv"), "as_of": "2026-01-01"},
+        "arms": [
+            {"name": "no_program"},
+            {"name": "mentoring", "program": {"pairing": "optimal"}},
+        ],
+    }

@@ -8,8 +8,9 @@ organization in every arm. Distribution parameters are documented where they are
   solved so the sizes add up to ``size`` (never above ``span_of_control``);
 * each level's employees are split into contiguous, balanced blocks under the level above, so
   every manager has at most ``span_of_control`` direct reports;
-* ages come from each cohort's birth years; older employees sit higher (rank of age plus
-  normal noise of ``age_level_sorting`` years: assumption);
+* ages come from each cohort's birth years, weighted by the share of a generation still
+  working at each age (a logistic retirement curve, :func:`still_working`); older employees
+  sit higher (rank of age plus normal noise of ``age_level_sorting`` years: assumption);
 * tenure is exponential with the cohort's median, never longer than the years since age 18;
 * skills and attitudes are beta distributed with ``skill_concentration`` = alpha + beta around
   their means; experience skills grow with level and tenure (assumption, see
@@ -30,10 +31,11 @@ import dataclasses
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import brentq
+from scipy.special import expit
 
 from sim.core.organization_params import COHORTS, Organization
 from sim.core.rng import Streams
-from sim.core.state import OPENNESS, RESISTANCE, WILLINGNESS, State
+from sim.core.state import OPENNESS, RESISTANCE, ROWS, SLOTS, WILLINGNESS, State
 
 
 def level_sizes(size: int, levels: int, span: int) -> np.ndarray:
@@ -77,7 +79,8 @@ def _tree(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return depth, manager, ancestors
 
 
-def _subtree_sizes(manager: np.ndarray, depth: np.ndarray) -> np.ndarray:
+def subtree_sizes(manager: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """Employees in the subtree each slot leads (itself included), bottom-up by depth."""
     size = np.ones(len(manager), dtype=np.int64)
     for d in range(int(depth.max()), 0, -1):
         idx = np.flatnonzero(depth == d)
@@ -120,6 +123,46 @@ def experience_mean(level_frac: np.ndarray, tenure: np.ndarray) -> np.ndarray:
     return 0.15 + 0.5 * level_frac + 0.25 * np.minimum(tenure / 20.0, 1.0)
 
 
+def still_working(age: np.ndarray, median: float, spread: float) -> np.ndarray:
+    """Share of a generation not yet retired at ``age``: a logistic survival (assumption).
+
+    ``S(age) = 1 / (1 + exp((age - median) / spread))``: half have retired by ``median``;
+    about one in eight has retired 5 years before it when ``spread`` is 2.5. The retirement
+    hazard that goes with it is :func:`retirement_hazard`.
+    """
+    return expit((median - np.asarray(age, dtype=float)) / spread)
+
+
+def retirement_hazard(age: np.ndarray, median: float, spread: float) -> np.ndarray:
+    """Annual retirement hazard at ``age``: ``-d ln S / d age = (1 - S(age)) / spread``.
+
+    Near 0 at 40, ``1 / (2 spread)`` at the median, approaching ``1 / spread`` at old ages.
+    """
+    return (1.0 - still_working(age, median, spread)) / spread
+
+
+def draw_ages(org: Organization, cohort: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Ages of people of ``cohort`` from uniform draws ``u`` (inverse of a tabulated CDF).
+
+    Ages spread over each cohort's birth years (from age 18), weighted by the share still
+    working at each age (:func:`still_working`): an older cohort thins out past the median
+    retirement age instead of stopping at a hard cap.
+    """
+    age = np.empty(u.size)
+    for code, spec in enumerate(org.cohorts.ordered()):
+        mine = cohort == code
+        youngest = max(org.reference_year - spec.birth_year_last - 1.0, 18.0)
+        oldest = float(org.reference_year - spec.birth_year_first)
+        if oldest <= youngest:  # a cohort entirely below working age is pinned to its edge
+            age[mine] = youngest
+            continue
+        grid = np.linspace(youngest, oldest, 513)
+        weight = still_working(grid, org.retirement_age, org.retirement_spread)
+        cdf = np.concatenate([[0.0], np.cumsum((weight[1:] + weight[:-1]) / 2.0)])
+        age[mine] = np.interp(u[mine], cdf / cdf[-1], grid)
+    return age
+
+
 def draw_people(org: Organization, n: int, rng: np.random.Generator, shares_key: str = "share"):
     """Draw cohort codes and ages for ``n`` people from the cohort shares.
 
@@ -130,19 +173,12 @@ def draw_people(org: Organization, n: int, rng: np.random.Generator, shares_key:
         shares_key: ``"share"`` for the initial workforce, ``"hire_share"`` for new hires.
 
     Returns:
-        (cohort codes, ages in years).
+        (cohort codes, ages in years); see :func:`draw_ages`.
     """
     cohorts = org.cohorts.ordered()
     shares = np.array([getattr(c, shares_key) for c in cohorts])
     cohort = rng.choice(len(cohorts), size=n, p=shares / shares.sum())
-    lo = np.array(
-        [max(c.birth_year_first, org.reference_year - org.retirement_age + 1) for c in cohorts]
-    )
-    hi = np.array([min(c.birth_year_last, org.reference_year - 18) for c in cohorts])
-    hi = np.maximum(hi, lo)  # a cohort entirely outside working age is pinned to its edge
-    birth = lo[cohort] + rng.random(n) * (hi[cohort] + 1 - lo[cohort])
-    age = np.clip(org.reference_year - birth, 18.0, org.retirement_age - 1e-3)
-    return cohort.astype(np.int8), age
+    return cohort.astype(np.int8), draw_ages(org, cohort, rng.random(n))
 
 
 def draw_tenure(
@@ -243,7 +279,7 @@ def relabel(state: State, order: np.ndarray, half: int = 0) -> State:
     memory that is already in the processor's cache (peer learning took 0.6 to 0.86 of its
     time at 100,000 employees, side by side). Nothing about the organization changes, only
     which slot number each position gets. ``half`` is the ring's half-width, recorded as
-    ``State.ring_half`` (see :meth:`sim.core.state.State.neighbour_sum`).
+    ``State.ring_half`` (see :class:`sim.kernels.NeighbourSums`).
     """
     new_slot = np.empty_like(order)
     new_slot[order] = np.arange(order.size)
@@ -253,14 +289,12 @@ def relabel(state: State, order: np.ndarray, half: int = 0) -> State:
 
     fields = {}
     for name in (f.name for f in dataclasses.fields(state)):
-        value = getattr(state, name)
-        if name in ("network", "digital", "experience", "tech_skills"):
-            fields[name] = value
-        elif name in ("manager", "ancestors"):
-            fields[name] = slots(value[order])
-        elif isinstance(value, np.ndarray) and value.shape[:1] == order.shape:
+        value, holds = getattr(state, name), State.holds(name)
+        if holds == ROWS:
             fields[name] = value[order]
-        else:
+        elif holds == SLOTS:
+            fields[name] = slots(value[order])
+        else:  # the network is permuted below; shared fields stay
             fields[name] = value
     network = state.network[order][:, order].tocsr()
     network.sort_indices()
@@ -268,6 +302,11 @@ def relabel(state: State, order: np.ndarray, half: int = 0) -> State:
     fields["person"] = np.arange(order.size, dtype=state.person.dtype)
     fields["ring_half"] = half
     return State(**fields)
+
+
+def last_promotion_week(tenure: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Week of each starting employee's last promotion: a uniform point of their tenure (assumption)."""
+    return -np.ceil(tenure * rng.random(tenure.size) * 52).astype(np.int32)
 
 
 def is_senior(org: Organization, level: np.ndarray, tenure: np.ndarray) -> np.ndarray:
@@ -295,14 +334,47 @@ def build_organization(
 
     Returns:
         The initial :class:`~sim.core.state.State`.
+
+    Raises:
+        ValueError: For an organization read from a roster (see
+            :func:`sim.core.workforce.build_workforce`, which builds both kinds).
     """
+    if org.roster is not None:
+        raise ValueError("a rostered organization is built by sim.core.workforce.build_workforce")
     n = org.size
     sizes = level_sizes(n, org.levels, org.span_of_control)
     depth, manager, ancestors = _tree(sizes)
     level = (org.levels - 1 - depth).astype(np.int16)
-    level_frac = level / max(org.levels - 1, 1)
+    people = _synthetic_people(org, n, streams["org.people"])
+    skills, attitudes, engagement = draw_traits(
+        org,
+        people["cohort"],
+        level / max(org.levels - 1, 1),
+        people["tenure"],
+        streams["org.traits"],
+    )
+    department = _departments(sizes, ancestors, depth, len(org.departments))
+    network, ring = social_network(org, department, people["cohort"], streams["org.network"])
+    built = assemble_state(
+        org,
+        depth=depth,
+        level=level,
+        manager=manager,
+        ancestors=ancestors,
+        department=department,
+        skills=skills,
+        attitudes=attitudes,
+        engagement=engagement,
+        network=network,
+        promoted_week=last_promotion_week(people["tenure"], streams["org.careers"]),
+        n_technologies=n_technologies,
+        **people,
+    )
+    return relabel(built, ring, ring_half(org.network.mean_degree, n))
 
-    rng = streams["org.people"]
+
+def _synthetic_people(org: Organization, n: int, rng: np.random.Generator) -> dict:
+    """Cohort, age, tenure and group of ``n`` people in slot order (older people higher up)."""
     cohort, age = draw_people(org, n, rng)
     # older people sit higher: rank by age plus noise, highest rank to slot 0 (the CEO)
     key = age + rng.normal(0.0, org.age_level_sorting, n) if org.age_level_sorting > 0 else age
@@ -310,24 +382,43 @@ def build_organization(
     cohort, age = cohort[order], age[order]
     tenure = draw_tenure(org, cohort, age, rng)
     underrepresented = rng.random(n) < org.underrepresented_share
+    return {"cohort": cohort, "age": age, "tenure": tenure, "underrepresented": underrepresented}
 
-    skills, attitudes, engagement = draw_traits(
-        org, cohort, level_frac, tenure, streams["org.traits"]
-    )
-    department = _departments(sizes, ancestors, depth, len(org.departments))
-    network, ring = social_network(org, department, cohort, streams["org.network"])
 
+def assemble_state(
+    org: Organization,
+    *,
+    depth: np.ndarray,
+    level: np.ndarray,
+    manager: np.ndarray,
+    ancestors: np.ndarray,
+    department: np.ndarray,
+    cohort: np.ndarray,
+    age: np.ndarray,
+    tenure: np.ndarray,
+    underrepresented: np.ndarray,
+    skills: np.ndarray,
+    attitudes: np.ndarray,
+    engagement: np.ndarray,
+    network: sp.csr_matrix,
+    promoted_week: np.ndarray,
+    n_technologies: int | None = None,
+) -> State:
+    """The week-0 state of an organization from its tree, people, traits and network.
+
+    Everyone is employed, nobody has adopted yet, and each person's id is their slot.
+    """
+    n = manager.size
     kinds = np.array([s.kind for s in org.skills])
     names = org.skill_names
-    techs = org.technologies
-    n_tech = len(techs) if n_technologies is None else n_technologies
-    built = State(
+    n_tech = len(org.technologies) if n_technologies is None else n_technologies
+    return State(
         alive=np.ones(n, dtype=bool),
         depth=depth.astype(np.int16),
         level=level,
         manager=manager,
         ancestors=ancestors,
-        subtree_size=_subtree_sizes(manager, depth),
+        subtree_size=subtree_sizes(manager, depth),
         department=department.astype(np.int16),
         cohort=cohort,
         age=age,
@@ -340,12 +431,12 @@ def build_organization(
         adopted=np.zeros((n, n_tech), dtype=bool),
         adopted_week=np.full((n, n_tech), -1, dtype=np.int32),
         hired_week=-np.ceil(tenure * 52).astype(np.int32),
+        promoted_week=promoted_week,
         person=np.arange(n, dtype=np.int64),
         engagement_base=engagement.copy(),
         vacant_since=np.full(n, -1, dtype=np.int32),
         network=network,
         digital=np.flatnonzero(kinds == "digital"),
         experience=np.flatnonzero(kinds == "experience"),
-        tech_skills=[np.array([names.index(s) for s in t.skills]) for t in techs],
+        tech_skills=[np.array([names.index(s) for s in t.skills]) for t in org.technologies],
     )
-    return relabel(built, ring, ring_half(org.network.mean_degree, n))

@@ -6,9 +6,11 @@ field is declared once here.
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime
+import re
+from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from sim.core.params import ASSUMPTION, Params, param
 
@@ -149,19 +151,42 @@ def _default_technologies() -> list[TechnologySpec]:
 class NetworkSpec(Params):
     """The informal social network: a small world with homophily."""
 
-    mean_degree: int = param(10, doc="Mean number of informal ties per employee", ge=2, le=200)
+    mean_degree: int = param(
+        10,
+        doc="Mean number of informal ties per employee",
+        ge=2,
+        le=200,
+        plausible=(6, 20, "people name about 6 to 20 regular work contacts"),
+    )
     rewiring: float = param(
         0.1,
         doc="Share of ties rewired to random colleagues (Watts-Strogatz shortcuts)",
         ge=0,
         le=1,
         source="assumption; small-world region per Cowan & Jonard (2004)",
+        plausible=(
+            0.01,
+            0.3,
+            "inside the small-world region of the Watts-Strogatz model",
+        ),
     )
     homophily_department: float = param(
-        0.8, doc="Strength of tie formation within departments (0 none, 1 full)", ge=0, le=1
+        0.8,
+        doc="Strength of tie formation within departments (0 none, 1 full)",
+        ge=0,
+        le=1,
+        plausible=(0.6, 0.95, "most informal ties stay inside a department"),
     )
     homophily_generation: float = param(
-        0.6, doc="Strength of tie formation within generation cohorts (0 none, 1 full)", ge=0, le=1
+        0.6,
+        doc="Strength of tie formation within generation cohorts (0 none, 1 full)",
+        ge=0,
+        le=1,
+        plausible=(
+            0.3,
+            0.8,
+            "age homophily is marked but weaker than department homophily",
+        ),
     )
 
 
@@ -175,7 +200,15 @@ class Seniority(Params):
         1, doc="Lowest level counted as senior (0 = individual contributor)", ge=0
     )
     min_tenure_years: float = param(
-        10.0, doc="Tenure from which an employee counts as senior", unit="years", ge=0
+        10.0,
+        doc="Tenure from which an employee counts as senior",
+        unit="years",
+        ge=0,
+        plausible=(
+            5.0,
+            15.0,
+            "where tenure defines seniority, 5 to 15 years is the usual line",
+        ),
     )
 
 
@@ -187,7 +220,11 @@ class Organization(Params):
         5, doc="Levels in the reporting tree, individual contributors to CEO", ge=1, le=15
     )
     span_of_control: int = param(
-        8, doc="Most direct reports a manager may have", unit="employees", ge=2, le=100
+        8,
+        doc="Most direct reports a manager may have (a roster's widest span can exceed a synthetic tree's)",
+        unit="employees",
+        ge=2,
+        le=5_000_000,
     )
     departments: list[str] = param(
         doc="Department names",
@@ -201,15 +238,33 @@ class Organization(Params):
         le=2100,
     )
     retirement_age: float = param(
-        67.0,
-        doc="Age at which employees retire",
+        65.0,
+        doc="Median retirement age: half of those still working at 50 have retired by it",
         unit="years",
         ge=50,
         le=80,
-        source="assumption (statutory ages 65-67 are common)",
+        source="assumption (statutory ages of 65-67 are common and many retire earlier)",
+        plausible=(
+            63.0,
+            70.0,
+            "the range of statutory and effective retirement ages in OECD countries",
+        ),
+    )
+    retirement_spread: float = param(
+        2.5,
+        doc="Spread (logistic scale) of retirement ages around the median: about one in eight retires more than 5 years before it, one in eight more than 5 years after",
+        unit="years",
+        gt=0,
+        le=20,
+        source="assumption",
+        plausible=(1.5, 4.0, "retirements spread over a few years to a decade around the median"),
     )
     underrepresented_share: float = param(
-        0.3, doc="Share of employees in an under-represented group", ge=0, le=1
+        0.3,
+        doc="Share of employees in an under-represented group",
+        ge=0,
+        le=1,
+        plausible=(0.1, 0.5, "a tenth to half of the workforce"),
     )
     age_level_sorting: float = param(
         8.0,
@@ -217,12 +272,14 @@ class Organization(Params):
         unit="years",
         ge=0,
         le=100,
+        plausible=(4.0, 15.0, "seniority follows age closely to loosely"),
     )
     skill_concentration: float = param(
         10.0,
         doc="Concentration (alpha + beta) of the beta distributions of skills and attitudes",
         gt=1,
         le=1000,
+        plausible=(5.0, 20.0, "people within a cohort differ widely to moderately"),
     )
     cohorts: Cohorts = param(doc="Generation cohorts", default_factory=Cohorts)
     skills: list[SkillSpec] = param(
@@ -234,9 +291,52 @@ class Organization(Params):
     )
     network: NetworkSpec = param(doc="Informal social network", default_factory=NetworkSpec)
     seniority: Seniority = param(doc="Who counts as senior", default_factory=Seniority)
+    # a roster replaces the synthetic fields above (see sim.core.roster, sim.core.workforce)
+    roster: str | None = param(
+        None,
+        doc="Anonymized roster (CSV or Parquet, relative to the scenario file) the organization is built from; size, levels, span_of_control, departments and the cohort mix then come from it",
+    )
+    as_of: str | None = param(
+        None,
+        doc="Date (YYYY-MM-DD) the roster describes; ages and tenures are computed at it (default: the newest hire_date, else 1 January of reference_year)",
+    )
+    ties: str | None = param(
+        None,
+        doc="Collaboration ties (source_id, target_id[, weight]) between roster employees, used as the informal network instead of the synthetic one",
+    )
+    skill_scale: Literal["unit", "likert5"] = param(
+        "unit",
+        doc="Scale of the roster's skill.<name> columns: unit ([0, 1]) or likert5 (1-5, read as 0, 0.25, ..., 1)",
+    )
+    ignore_columns: list[str] = param(
+        doc="Roster columns skipped unread (direct identifiers, columns the model does not use)",
+        default_factory=list,
+    )
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: Any) -> Any:
+        # YAML reads 2026-01-31 as a date; the scenario keeps it as text (JSON round trips)
+        if isinstance(value, datetime.date):
+            return value.isoformat()[:10]
+        if isinstance(value, str) and value.strip():
+            text = value.strip()
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                    raise ValueError
+                datetime.date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date YYYY-MM-DD") from None
+            return text
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Organization:
+        if self.roster is None:
+            given = [name for name in ("as_of", "ties") if getattr(self, name) is not None]
+            if given or self.ignore_columns:
+                field = given[0] if given else "ignore_columns"
+                raise ValueError(f"{field}: only used with organization.roster, which is not set")
         names = [s.name for s in self.skills]
         if len(set(names)) != len(names):
             raise ValueError(f"skills: duplicate skill names in {names}")
@@ -244,6 +344,13 @@ class Organization(Params):
             raise ValueError("skills: at least one skill must be of kind 'digital'")
         if not self.departments:
             raise ValueError("departments: at least one department is needed")
+        for field, given in (
+            ("departments", self.departments),
+            ("technologies", [t.name for t in self.technologies]),
+        ):
+            twice = sorted({n for n in given if given.count(n) > 1})
+            if twice:
+                raise ValueError(f"{field}: names given more than once: {twice}")
         for i, tech in enumerate(self.technologies):
             unknown = [s for s in tech.skills if s not in names]
             if unknown or not tech.skills:

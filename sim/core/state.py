@@ -16,6 +16,11 @@ import scipy.sparse as sp
 RESISTANCE, OPENNESS, WILLINGNESS = 0, 1, 2
 ATTITUDES: tuple[str, ...] = ("resistance", "openness", "willingness")
 
+ROWS, SLOTS, NETWORK, SHARED = "rows", "slots", "network", "shared"
+"""What a State field holds (its ``holds`` metadata): one row per slot (the default); one row
+per slot whose values are slot numbers (-1 for none); the network (rows and columns are
+slots); or something shared by every slot (skill columns, a number)."""
+
 
 @dataclass
 class State:
@@ -41,6 +46,8 @@ class State:
         adopted: N x T adoption flags per technology.
         adopted_week: N x T week of adoption, -1 if not adopted.
         hired_week: Week the employee joined (negative: before the run started).
+        promoted_week: Week the employee was last promoted (or joined, if never since): the start
+            of their time in grade.
         person: Person id held by each slot (ids survive promotions; hires get new ids).
         engagement_base: Each employee's own base engagement (where engagement rests).
         vacant_since: Week a vacant slot fell vacant (-1 while filled).
@@ -53,8 +60,8 @@ class State:
     alive: np.ndarray
     depth: np.ndarray
     level: np.ndarray
-    manager: np.ndarray
-    ancestors: np.ndarray
+    manager: np.ndarray = field(metadata={"holds": SLOTS})
+    ancestors: np.ndarray = field(metadata={"holds": SLOTS})
     subtree_size: np.ndarray
     department: np.ndarray
     cohort: np.ndarray
@@ -68,16 +75,22 @@ class State:
     adopted: np.ndarray
     adopted_week: np.ndarray
     hired_week: np.ndarray
+    promoted_week: np.ndarray
     person: np.ndarray
     engagement_base: np.ndarray
     vacant_since: np.ndarray
-    network: sp.csr_matrix
-    digital: np.ndarray
-    experience: np.ndarray
-    tech_skills: list[np.ndarray] = field(default_factory=list)
-    ring_half: int = 0
+    network: sp.csr_matrix = field(metadata={"holds": NETWORK})
+    digital: np.ndarray = field(metadata={"holds": SHARED})
+    experience: np.ndarray = field(metadata={"holds": SHARED})
+    tech_skills: list[np.ndarray] = field(metadata={"holds": SHARED}, default_factory=list)
+    ring_half: int = field(metadata={"holds": SHARED}, default=0)
     """Half-width of the ring lattice the network was laid out on (slot k next to k +- 1..h);
-    only a hint for :meth:`neighbour_sum`, whose result never depends on it."""
+    only a hint for :class:`sim.kernels.NeighbourSums`, whose result never depends on it."""
+
+    @classmethod
+    def holds(cls, name: str) -> str:
+        """What field ``name`` holds: :data:`ROWS`, :data:`SLOTS`, :data:`NETWORK` or :data:`SHARED`."""
+        return cls.__dataclass_fields__[name].metadata.get("holds", ROWS)
 
     @property
     def size(self) -> int:
@@ -102,6 +115,7 @@ class State:
         "adopted",
         "adopted_week",
         "hired_week",
+        "promoted_week",
     )
     """Arrays that travel with a person when promoted into another slot."""
 
@@ -123,49 +137,9 @@ class State:
         order, starts = self._reports_index
         return order[starts[slot + 1] : starts[slot + 2]]
 
-    def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
-        """``network @ values`` for float32 columns (N x K), quicker on a ring-like network.
-
-        The network is split into the ring lattice (every slot tied to the ``ring_half`` slots
-        on each side, wrapping around) and the rest, ``network - ring``, with entries +1 for
-        ties the rewiring added and -1 for ring ties it removed (a fifth of the ties). The ring
-        part is a few shifted array additions, the rest a small sparse product: the same sums,
-        added in another order (float32 rounding apart), in about 60% of the time.
-        """
-        h = self.ring_half
-        if h <= 0 or values.ndim != 2 or self.size <= 2 * h + 1:
-            return self.network @ values
-        rest = self._ring_rest()
-        out = rest @ values
-        for o in range(1, h + 1):
-            out[o:] += values[:-o]
-            out[:o] += values[-o:]
-            out[:-o] += values[o:]
-            out[-o:] += values[:o]
-        return out
-
-    def _ring_rest(self) -> sp.csr_matrix:
-        cached = self.__dict__.get("_ring_cache")
-        if cached is not None and cached[0] is self.network:
-            return cached[1]
-        n, h = self.size, self.ring_half
-        k = np.arange(n)
-        rows = np.tile(k, 2 * h)
-        cols = np.concatenate([(k + s * o) % n for s in (1, -1) for o in range(1, h + 1)])
-        ring = sp.csr_matrix((np.ones(rows.size, np.float32), (rows, cols)), shape=(n, n))
-        rest = (self.network - ring).tocsr()
-        rest.eliminate_zeros()
-        rest.sort_indices()
-        self.__dict__["_ring_cache"] = (self.network, rest)
-        return rest
-
     def digital_skill(self) -> np.ndarray:
         """Mean digital skill per slot."""
         return self.skill_means([self.digital])[:, 0]
-
-    def tech_skill(self, tech: int) -> np.ndarray:
-        """Mean of the skills that drive technology ``tech``, per slot."""
-        return self.skill_means([self.tech_skills[tech]])[:, 0]
 
     def skill_means(self, groups) -> np.ndarray:
         """N x G: each slot's mean skill over each group of skill columns.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, as_completed
@@ -22,11 +23,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.core.errors import OptionError, TooLargeError
 from sim.core.rng import replication_seed
+from sim.experiments import stats
 from sim.experiments.storage import RunOutput, Store
-from sim.model.fit import check_programs_fit
+from sim.model import outcomes
+from sim.model.fit import available_memory, check_runnable, gib
 from sim.model.model import ReverseMentoringModel
-from sim.model.scenario import Scenario, load_scenario, validate
+from sim.model.outcomes import columns
+from sim.model.scenario import Scenario, get_path, load_scenario, validate
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,8 @@ class Results:
         summary: Per (point,) arm and outcome: n, mean, std, 95% CI, median, p10, p90.
         comparison: Per (point,) arm other than the baseline and outcome: mean difference,
             paired and unpaired 95% CIs.
-        manifest: Scenario as resolved, seeds, package versions, code revision, wall time.
+        manifest: Scenario as resolved, the roster's SHA-256, row count and field sources (no
+            contents), seeds, package versions, code revision, wall time.
         path: The results folder, when written.
         pairs: One row per pair (board) of every run, with the run's identifiers.
         outcomes: Names of the run outcome columns.
@@ -106,8 +112,10 @@ def run_model(
         The run's outcomes, weekly outcomes and pair history.
     """
     model = build_model(scenario, arm=arm, seed=seed).run(weeks)
-    pairs = model.pairs() if hasattr(model, "pairs") else pd.DataFrame()
-    return RunOutput(model.final_outcomes(), model.timeseries(), pairs)
+    if not isinstance(model, ReverseMentoringModel):
+        return RunOutput(model.final_outcomes(), model.timeseries(), pd.DataFrame())
+    people = outcomes.person_records(model)
+    return RunOutput(model.final_outcomes(), model.timeseries(), model.pairs(), people)
 
 
 def build_model(
@@ -159,12 +167,57 @@ class Plan:
         ]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form, stored with the parts to check a resume."""
-        return {
+        """Plain-data form, stored with the parts to check a resume (a roster by its SHA-256)."""
+        data = {
             "scenario": self.scenario.to_dict(),
             "points": self.points,
             "replications": self.replications,
         }
+        if self.scenario.organization.roster is not None:
+            data["roster"] = _roster_manifest(self.scenario)
+        return data
+
+
+# ---------------------------------------------------------------------- the size of the work
+
+
+RESULT_COPIES = 3
+"""Copies of the results held at once while the tables are assembled (parts, frames, tables)."""
+
+
+def estimate_results_bytes(scenario: Scenario, tasks: int) -> int:
+    """Memory the results of ``tasks`` runs of ``scenario`` take while the tables are built."""
+    if scenario.model == "reverse_mentoring":
+        techs = [t.name for t in scenario.organization.technologies]
+        width = len(columns(techs, scenario.organization.levels)) + 8  # with the identifiers
+    else:
+        width = 16  # March (1991): a few columns per period
+    per_task = (scenario.horizon_weeks + 1) * width * 8 + 4096
+    return RESULT_COPIES * tasks * per_task
+
+
+def check_work_size(scenario: Scenario, points: int, replications: int | None = None) -> int:
+    """Refuse an experiment whose results cannot fit in memory; return its number of runs.
+
+    Called before any sweep point is drawn, so an absurd ``--lhs`` or grid is refused before
+    anything is allocated.
+
+    Raises:
+        TooLargeError: With the number of runs, the estimate and the memory available.
+    """
+    reps = replications or scenario.replications
+    tasks = points * len(scenario.arms) * reps
+    need = estimate_results_bytes(scenario, tasks)
+    free = available_memory()
+    if free is not None and need > free:
+        raise TooLargeError(
+            [
+                f"{points:,} points x {len(scenario.arms)} arms x {reps:,} replications = "
+                f"{tasks:,} runs, whose results need about {gib(need)} of memory; this machine "
+                f"has {gib(free)} available: use fewer points, replications or weeks"
+            ]
+        )
+    return tasks
 
 
 # ---------------------------------------------------------------------- running
@@ -181,6 +234,7 @@ def run_experiment(
     resume: bool = False,
     progress: bool = False,
     on_result: Callable[[Task], None] | None = None,
+    summaries: bool = True,
 ) -> Results:
     """Run every (sweep point, arm, replication) and gather tidy results.
 
@@ -196,26 +250,38 @@ def run_experiment(
         resume: Reuse the finished replications already in ``out``.
         progress: Show a progress bar with an ETA.
         on_result: Called with each finished task (after it is saved).
+        summaries: False leaves ``summary`` and ``comparison`` empty (a sensitivity analysis
+            computes its own per-point effects; over hundreds of points these tables take
+            longer than the runs).
 
     Returns:
         The :class:`Results`; written to ``out`` when given.
 
     Raises:
         ExperimentError: When some replications raised (the others are kept in ``out``).
-        ScenarioError: When the scenario, a sweep point or the resume folder does not fit.
+        ScenarioError: When the scenario or a sweep point is invalid, or a program cannot run.
+        ResultsFolderError: When ``out`` is not empty (without ``resume``) or holds another
+            experiment; ``resume=True`` on a finished folder with the same settings returns
+            its results without running anything.
+        TooLargeError: When the runs or their results cannot fit in this machine's memory.
     """
     started = time.time()
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if workers < 1:
+        raise OptionError([f"workers: must be at least 1 (got {workers})"])
     plan = Plan(base, points or [{}], replications or base.replications)
+    check_work_size(base, len(plan.points), plan.replications)
     scenarios = plan.point_scenarios()  # validates every point before anything runs
-    for point in scenarios:
-        check_programs_fit(point, replication_seed(point.seed, 0))
     tasks = plan.tasks()
+    processes = min(workers, len(tasks)) if executor is None else 1
+    for point in scenarios:
+        check_runnable(point, processes)
     store = Store(Path(out), plan.to_dict(), resume) if out is not None else None
-    done = store.finished() if store else {}
+    done = store.finished([t.key for t in tasks]) if store else {}
     pending = [t for t in tasks if t.key not in done]
+    workers = max(1, min(workers, len(pending)))
     failures: list[tuple[Task, str]] = []
-    bar = _progress(len(tasks), len(tasks) - len(pending), progress)
+    bar = _progress(plan, len(tasks) - len(pending), progress)
     try:
         for task, outcome in _dispatch(pending, scenarios, executor, workers):
             if isinstance(outcome, BaseException):
@@ -227,14 +293,20 @@ def run_experiment(
                 if on_result:
                     on_result(task)
             bar.update(1)
+        if failures:
+            raise ExperimentError(failures, store.path if store else None)
+        bar.set_postfix_str("summary and comparison tables", refresh=True)
+        if store and store.complete:  # a finished folder, resumed with its own settings
+            results = _tables(plan, *store.final_tables())
+            results.manifest, results.path = store.manifest(), store.path
+            return results
+        results = _assemble(plan, tasks, done, store, summaries)
+        results.manifest = _manifest(plan, tasks, time.time() - started)
+        if store:
+            bar.set_postfix_str(f"writing the tables to {store.path}", refresh=True)
+            store.write(results)
     finally:
         bar.close()
-    if failures:
-        raise ExperimentError(failures, store.path if store else None)
-    results = _assemble(plan, tasks, done, store)
-    results.manifest = _manifest(plan, tasks, time.time() - started)
-    if store:
-        store.write(results)
     return results
 
 
@@ -254,7 +326,12 @@ def _dispatch(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        executor = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        )
     try:
         with _one_math_thread_each() if own else nullcontext():  # workers start on submit
             futures = {executor.submit(_execute, data[t.point], t): t for t in tasks}
@@ -267,6 +344,27 @@ def _dispatch(
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+PARENT_CHECK_S = 1.0
+"""How often a local worker process checks that the process that started it is alive."""
+
+
+def exit_with_parent(parent: int) -> None:
+    """Initializer of local worker processes: exit as soon as ``parent`` is gone.
+
+    A worker whose parent was killed (``kill -9``, a crash) would otherwise live on, holding
+    its memory, blocked on a pipe nobody reads. A daemon thread compares the worker's parent
+    process id with ``parent`` every :data:`PARENT_CHECK_S` seconds; an orphan is adopted by
+    another process, so its parent id changes, and the worker exits.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 MATH_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -294,15 +392,24 @@ def _one_math_thread_each() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _progress(total: int, initial: int, show: bool):
+def _progress(plan: Plan, initial: int, show: bool):
+    """A bar that counts runs, one per arm x replication (x sweep point).
+
+    After the last run its text says what is being done (tables), and the command line goes
+    on with the figures and the report.
+    """
     from tqdm.auto import tqdm
 
+    arms = len(plan.scenario.arms)
+    what = f"{arms} arm{'s' if arms != 1 else ''} x {plan.replications} replications"
+    if len(plan.points) > 1:
+        what = f"{len(plan.points)} points x {what}"
     return tqdm(
-        total=total,
+        total=len(plan.points) * arms * plan.replications,
         initial=initial,
         disable=not show,
         unit="run",
-        desc="replications",
+        desc=f"runs ({what})",
         dynamic_ncols=True,
     )
 
@@ -314,27 +421,22 @@ def _varied_columns(plan: Plan) -> list[str]:
     return keys
 
 
-def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) -> Results:
-    from sim.experiments import stats
-
+def _assemble(
+    plan: Plan, tasks: list[Task], done: dict, store: Store | None, summaries: bool = True
+) -> Results:
     varied = _varied_columns(plan)
     sweep = len(plan.points) > 1 or bool(varied)
-    rows, series, pair_frames = [], [], []
+    rows, series, pair_frames, people = [], [], [], {}
     for task in tasks:
-        final, ts, pairs = done.get(task.key) or store.load(task)
+        output = done.get(task.key) or store.load(task)
         ident = {"point": task.point} if sweep else {}
-        ident.update({k: _cell(plan.points[task.point].get(k)) for k in varied})
+        ident.update({k: _point_value(plan, task.point, k) for k in varied})
         ident.update({"arm": task.arm, "replication": task.replication, "seed": task.seed})
-        rows.append({**ident, **final})
-        ts = ts.copy()
-        for i, (k, v) in enumerate(ident.items()):
-            ts.insert(i, k, v)
-        series.append(ts)
-        if len(pairs):
-            pairs = pairs.copy()
-            for i, (k, v) in enumerate(ident.items()):
-                pairs.insert(i, k, v)
-            pair_frames.append(pairs)
+        rows.append({**ident, **output.outcomes})
+        series.append(_with_ident(output.timeseries, ident))
+        if len(output.pairs):
+            pair_frames.append(_with_ident(output.pairs, ident))
+        people[task.point, task.arm, task.replication] = output.people
     runs = pd.DataFrame(rows)
     if plan.scenario.model == "reverse_mentoring":
         runs = add_roi(
@@ -342,21 +444,140 @@ def _assemble(plan: Plan, tasks: list[Task], done: dict, store: Store | None) ->
             plan.scenario.baseline,
             plan.scenario.dynamics.economics.value_per_implemented_idea,
         )
+        runs = add_same_people(runs, people, plan.point_scenarios(), plan.scenario.baseline)
     timeseries = pd.concat(series, ignore_index=True)
-    id_cols = [c for c in runs.columns[: len(varied) + (4 if sweep else 3)]]
-    outcomes = [c for c in runs.columns if c not in id_cols]
-    group = ["point", *varied] if sweep else []
-    summary = stats.summarize(runs, outcomes, by=[*group, "arm"])
-    comparison = stats.compare(runs, outcomes, plan.scenario.baseline, by=group or None)
     pairs = pd.concat(pair_frames, ignore_index=True) if pair_frames else pd.DataFrame()
-    return Results(runs, timeseries, summary, comparison, {}, pairs=pairs, outcomes=outcomes)
+    return _tables(plan, runs, timeseries, pairs, summaries)
+
+
+def _tables(
+    plan: Plan,
+    runs: pd.DataFrame,
+    timeseries: pd.DataFrame,
+    pairs: pd.DataFrame,
+    summaries: bool = True,
+) -> Results:
+    """The results of the runs, with the summary and comparison tables worked out from them.
+
+    ``summaries`` False leaves those two tables empty (many points, analysed otherwise).
+    """
+    varied = _varied_columns(plan)
+    sweep = len(plan.points) > 1 or bool(varied)
+    id_cols = list(runs.columns[: len(varied) + (4 if sweep else 3)])
+    names = [c for c in runs.columns if c not in id_cols]
+    group = ["point", *varied] if sweep else []
+    if not summaries:
+        empty = pd.DataFrame()
+        return Results(runs, timeseries, empty, empty, {}, pairs=pairs, outcomes=names)
+    summary = stats.summarize(
+        runs,
+        names,
+        by=[*group, "arm"],
+        is_share=outcomes.is_share,
+        is_nonnegative=outcomes.is_nonnegative,
+    )
+    comparison = compare_arms(runs, names, plan.scenario, group)
+    return Results(runs, timeseries, summary, comparison, {}, pairs=pairs, outcomes=names)
+
+
+def _with_ident(frame: pd.DataFrame, ident: dict[str, Any]) -> pd.DataFrame:
+    frame = frame.copy()
+    for i, (k, v) in enumerate(ident.items()):
+        frame.insert(i, k, v)
+    return frame
+
+
+def _point_value(plan: Plan, point: int, path: str) -> Any:
+    """The value of a varied field at a point: the point's, else the base scenario's."""
+    values = plan.points[point]
+    if path in values:
+        return _cell(values[path])
+    try:
+        return _cell(get_path(plan.scenario.to_dict(), path))
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+SAME_PEOPLE_GROUPS = ("mentors", "mentees", "nonparticipants")
+"""Groups whose 12-month retention is compared with the same people in the baseline arm."""
+
+
+def compare_arms(
+    runs: pd.DataFrame, names: list[str], scenario: Scenario, group: list[str]
+) -> pd.DataFrame:
+    """Every arm against the baseline, with the like-with-like retention comparisons.
+
+    Differences that would not be differences are rows with a reason instead of numbers: a
+    program outcome against a baseline without a program (0 or undefined there by
+    definition), ROI and net benefit (each arm's own figure, already against the baseline),
+    and the retention of mentors, mentees and non-participants between arms (different
+    people in each arm). Those groups are compared instead with the same people in the
+    baseline arm (same replication, same person ids) and, for mentors and mentees, with
+    comparable non-participants of their own arm (same cohort and level, same weeks).
+    """
+    baseline = scenario.baseline
+    reasons = _reasons(names, scenario)
+    contrasts = []
+    for g in SAME_PEOPLE_GROUPS:
+        same = f"retention_12m_{g}_same_people"
+        contrasts.append(
+            stats.Contrast(
+                f"retention_12m_{g}", same, f"{same}_in_baseline", "the same people in {baseline}"
+            )
+        )
+        if g != "nonparticipants":
+            contrasts.append(
+                stats.Contrast(
+                    f"retention_12m_{g}",
+                    f"retention_12m_{g}",
+                    f"retention_12m_{g}_comparable",
+                    "comparable non-participants in {arm}",
+                )
+            )
+    compared = [n for n in names if not n.endswith(("_same_people", "_in_baseline", "_comparable"))]
+    return stats.compare(
+        runs,
+        compared,
+        baseline,
+        by=group or None,
+        reasons=reasons,
+        contrasts=contrasts,
+        is_share=outcomes.is_share,
+    )
+
+
+def _reasons(names: list[str], scenario: Scenario) -> dict[str, str]:
+    baseline = scenario.baseline
+    reasons = {}
+    if scenario.arm(baseline).program is None:
+        for name in names:
+            if outcomes.is_program_outcome(name):
+                reasons[name] = (
+                    f"{baseline} runs no program, so this is 0 or undefined there by definition: "
+                    "see the arm's own value in the summary"
+                )
+    for g in SAME_PEOPLE_GROUPS:
+        for name in (f"retention_{g}", f"retention_12m_{g}"):
+            reasons[name] = (
+                f"the {g} are different people in each arm: see retention_12m_{g} "
+                f"against the same people in {baseline}"
+            )
+    for name in ("roi", "net_benefit"):
+        reasons[name] = (
+            f"an arm's own figure, already measured against {baseline} replication by "
+            "replication: see the summary"
+        )
+    return {name: reason for name, reason in reasons.items() if name in names}
 
 
 def add_roi(runs: pd.DataFrame, baseline: str, value_per_idea: float) -> pd.DataFrame:
     """Add ``net_benefit`` and ``roi`` of each run against the baseline arm's same replication.
 
     Benefit: the baseline's turnover cost minus the arm's, plus ``value_per_idea`` times the
-    extra implemented ideas (see :mod:`sim.mechanisms.economics`). Baseline rows get 0.
+    extra implemented ideas, plus the arm's ``skill_value`` (the skills its meetings
+    transferred, priced; see :mod:`sim.mechanisms.economics`). They are an arm's own figures
+    against the named baseline: NA for the baseline itself (and ROI NA where the program cost
+    nothing).
     """
     from sim.mechanisms.economics import roi
 
@@ -364,7 +585,7 @@ def add_roi(runs: pd.DataFrame, baseline: str, value_per_idea: float) -> pd.Data
     base = runs[runs["arm"] == baseline].set_index(keys)
     idx = pd.MultiIndex.from_frame(runs[keys]) if len(keys) > 1 else pd.Index(runs[keys[0]])
     if not base.index.is_unique or not idx.isin(base.index).all():
-        runs["net_benefit"], runs["roi"] = 0.0, 0.0
+        runs["net_benefit"], runs["roi"] = np.nan, np.nan
         return runs
     b = base.reindex(idx)
     net, ratio = roi(
@@ -372,11 +593,42 @@ def add_roi(runs: pd.DataFrame, baseline: str, value_per_idea: float) -> pd.Data
         b["turnover_cost"].to_numpy(float) - runs["turnover_cost"].to_numpy(float),
         runs["implemented_ideas"].to_numpy(float) - b["implemented_ideas"].to_numpy(float),
         value_per_idea,
+        runs["skill_value"].to_numpy(float) if "skill_value" in runs else 0.0,
     )
     is_base = (runs["arm"] == baseline).to_numpy()
-    runs["net_benefit"] = np.where(is_base, 0.0, net)
-    runs["roi"] = np.where(is_base, 0.0, ratio)
+    runs["net_benefit"] = np.where(is_base, np.nan, net)
+    runs["roi"] = np.where(is_base | (runs["program_cost"].to_numpy(float) <= 0), np.nan, ratio)
     return runs
+
+
+def add_same_people(
+    runs: pd.DataFrame, people: dict, scenarios: list[Scenario], baseline: str
+) -> pd.DataFrame:
+    """Add the 12-month retention of each arm's participants and of the same people in the baseline.
+
+    See :func:`sim.model.outcomes.same_people_retention`; NA for the baseline arm's own runs
+    and where a run's person records are missing.
+    """
+    names = [
+        f"retention_12m_{g}_same_people{side}"
+        for g in SAME_PEOPLE_GROUPS
+        for side in ("", "_in_baseline")
+    ]
+    columns = {name: np.full(len(runs), np.nan) for name in names}
+    points = runs["point"] if "point" in runs.columns else pd.Series(0, index=runs.index)
+    for i, (point, arm, rep) in enumerate(
+        zip(points, runs["arm"], runs["replication"], strict=True)
+    ):
+        mine, base = people.get((point, arm, rep)), people.get((point, baseline, rep))
+        if arm == baseline or mine is None or base is None:
+            continue
+        scenario = scenarios[point]
+        program = scenario.arm(arm).program
+        start = min(w.start_week for w in program.waves) if program is not None else None
+        at = outcomes.twelve_months(scenario.horizon_weeks)
+        for name, value in outcomes.same_people_retention(mine, base, at, start).items():
+            columns[name][i] = value
+    return runs.assign(**columns)
 
 
 def _cell(value: Any) -> Any:
@@ -386,8 +638,10 @@ def _cell(value: Any) -> Any:
 def _manifest(plan: Plan, tasks: list[Task], wall: float) -> dict[str, Any]:
     from sim.experiments.provenance import code_revision, package_versions
 
+    roster = _roster_manifest(plan.scenario)
     return {
         "scenario": plan.scenario.to_dict(),
+        **({"roster": roster} if roster else {}),
         "points": plan.points,
         "replications": plan.replications,
         "seeds": sorted({t.seed for t in tasks}, key=[t.seed for t in tasks].index),
@@ -399,6 +653,15 @@ def _manifest(plan: Plan, tasks: list[Task], wall: float) -> dict[str, Any]:
         "wall_time_s": round(wall, 3),
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+
+
+def _roster_manifest(scenario: Scenario) -> dict[str, Any] | None:
+    """The roster's file, SHA-256, row count and field sources (None without a roster)."""
+    if scenario.model != "reverse_mentoring" or scenario.organization.roster is None:
+        return None
+    from sim.core.workforce import roster_manifest
+
+    return roster_manifest(scenario.organization)
 
 
 def default_out(scenario: Scenario, root: str | Path = "results") -> Path:

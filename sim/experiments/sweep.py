@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
 from scipy.stats import qmc
 
+from sim.core.errors import OptionError, shown
 from sim.core.rng import Streams
-from sim.model.scenario import Scenario, ScenarioError, get_path, parse_value
+from sim.model.scenario import Scenario, get_path, parse_value
 
 
 def parse_vary(text: str) -> tuple[str, list[Any]]:
     """Parse ``PATH=V1,V2,...`` into (path, values); each value is read as YAML."""
     if "=" not in text:
-        raise ScenarioError([f"--vary {text!r}: expected PATH=V1,V2,..."])
+        raise OptionError([f"--vary {shown(text)}: expected PATH=V1,V2,..."])
     path, values = text.split("=", 1)
     items = [parse_value(v) for v in values.split(",") if v.strip()]
     if not items:
-        raise ScenarioError([f"--vary {text!r}: no values"])
+        raise OptionError([f"--vary {shown(text)}: no values"])
     return path.strip(), items
 
 
@@ -29,9 +31,11 @@ def parse_range(text: str) -> tuple[str, float, float]:
         path, bounds = text.split("=", 1)
         low, high = (float(b) for b in bounds.split(":"))
     except ValueError:
-        raise ScenarioError([f"--range {text!r}: expected PATH=LO:HI with numbers"]) from None
+        raise OptionError([f"--range {shown(text)}: expected PATH=LO:HI with numbers"]) from None
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise OptionError([f"--range {shown(text)}: LO and HI must be finite numbers"])
     if not low < high:
-        raise ScenarioError([f"--range {text!r}: LO must be below HI"])
+        raise OptionError([f"--range {shown(text)}: LO must be below HI"])
     return path.strip(), low, high
 
 
@@ -39,7 +43,7 @@ def grid_points(axes: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
     """Every combination of the axes' values, the last axis varying fastest."""
     paths = [p for p, _ in axes]
     if len(set(paths)) != len(paths):
-        raise ScenarioError([f"--vary: a field is given twice in {paths}"])
+        raise OptionError([f"--vary: a field is given twice in {paths}"])
     return [
         dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(v for _, v in axes))
     ]
@@ -53,9 +57,9 @@ def lhs_points(
     A field whose current value is an integer gets rounded values.
     """
     if n < 1:
-        raise ScenarioError([f"--lhs: must be at least 1 (got {n})"])
+        raise OptionError([f"--lhs: must be at least 1 (got {n})"])
     if not ranges:
-        raise ScenarioError(["--lhs: give at least one --range PATH=LO:HI"])
+        raise OptionError(["--lhs: give at least one --range PATH=LO:HI"])
     data = scenario.to_dict()
     kinds = []
     for path, _, _ in ranges:
@@ -64,7 +68,7 @@ def lhs_points(
                 isinstance(get_path(data, path), int) and not isinstance(get_path(data, path), bool)
             )
         except (KeyError, IndexError, TypeError, ValueError):
-            raise ScenarioError([f"--range {path}: no such field in the scenario"]) from None
+            raise OptionError([f"--range {shown(path)}: no such field in the scenario"]) from None
     sampler = qmc.LatinHypercube(d=len(ranges), rng=Streams(scenario.seed)["sweep.lhs"])
     unit = sampler.random(n)
     low = np.array([r[1] for r in ranges])

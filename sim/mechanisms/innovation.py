@@ -16,28 +16,69 @@ cross-department interaction).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
+from sim import kernels
 from sim.core.params import Params, param
+from sim.core.phase import Phase, World
 
 
 class InnovationParams(Params):
     """Parameters of idea generation and implementation."""
 
     interaction_rate: float = param(
-        0.1, doc="Share of informal ties that interact in a week", unit="1/week", ge=0, le=1
+        0.1,
+        doc="Share of informal ties that interact in a week",
+        unit="1/week",
+        ge=0,
+        le=1,
+        plausible=(
+            0.05,
+            0.2,
+            "an informal tie is active one week in twenty to one in five",
+        ),
     )
     idea_rate: float = param(
-        0.02, doc="Chance of an idea per interaction at full diversity and capability", ge=0, le=1
+        0.02,
+        doc="Chance of an idea per interaction at full diversity and capability",
+        ge=0,
+        le=1,
+        plausible=(0.01, 0.04, "half to twice the default idea chance per interaction"),
     )
     meeting_multiplier: float = param(
-        3.0, doc="Interactions a mentoring meeting is worth", ge=0, le=100
+        3.0,
+        doc="Interactions a mentoring meeting is worth",
+        ge=0,
+        le=100,
+        plausible=(
+            1.0,
+            6.0,
+            "a mentoring meeting is worth one to six informal interactions",
+        ),
     )
     cross_department_bonus: float = param(
-        0.5, doc="Relative rise of the idea chance across departments", ge=0, le=10
+        0.5,
+        doc="Relative rise of the idea chance across departments",
+        ge=0,
+        le=10,
+        plausible=(
+            0.2,
+            1.0,
+            "crossing departments raises the idea chance by a fifth to double it",
+        ),
     )
     implementation_rate: float = param(
-        0.6, doc="Chance of implementation with a fully open CEO as sponsor", ge=0, le=1
+        0.6,
+        doc="Chance of implementation with a fully open CEO as sponsor",
+        ge=0,
+        le=1,
+        plausible=(
+            0.3,
+            0.8,
+            "a fully open sponsor implements a third to most of the ideas brought to them",
+        ),
     )
 
 
@@ -73,28 +114,6 @@ def implementation_probability(
     return params.implementation_rate * (level + 1) / levels * openness
 
 
-def bernoulli_indices(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
-    """Indices of ``n`` independent trials of chance ``p`` that succeed, in increasing order.
-
-    Drawn as geometric gaps between successes (about ``n * p`` draws instead of ``n``
-    uniforms); how many numbers are drawn depends only on ``n``, ``p`` and the stream, never on
-    the state, so arms sharing a stream stay in step.
-    """
-    if n == 0 or p <= 0.0:
-        return np.empty(0, dtype=np.int64)
-    if p >= 1.0:
-        return np.arange(n, dtype=np.int64)
-    mean = n * p
-    block = int(mean + 6.0 * np.sqrt(mean) + 16)
-    last = np.cumsum(rng.geometric(p, block)) - 1
-    parts = [last]
-    while last[-1] < n - 1:  # rare: the first block fell short of the end
-        last = last[-1] + np.cumsum(rng.geometric(p, block))
-        parts.append(last)
-    idx = np.concatenate(parts) if len(parts) > 1 else last
-    return idx[: np.searchsorted(idx, n)]
-
-
 def tie_ideas(
     state,
     ties_a: np.ndarray,
@@ -106,42 +125,11 @@ def tie_ideas(
     """Ideas and implemented ideas from this week's informal interactions.
 
     Which ties interact is drawn the same way in every arm (common random numbers), then two
-    uniforms per interacting tie; ties with a vacant end are dropped after, as are draws that
-    cannot give an idea (see :func:`_ideas`) before the ties are looked up.
+    uniforms per interacting tie (idea, implementation); a tie with a vacant end gives nothing.
     """
-    pick = bernoulli_indices(ties_a.size, params.interaction_rate, rng)
+    pick = kernels.bernoulli_indices(ties_a.size, params.interaction_rate, rng)
     u = rng.random((pick.size, 2))
-    maybe = u[:, 0] < _idea_bound(params, 1.0)
-    pick, u = pick[maybe], u[maybe]
-    a, b = ties_a[pick], ties_b[pick]
-    live = state.alive[a] & state.alive[b]
-    a, b, u = a[live], b[live], u[live]
-    return _ideas(state, a, b, 1.0, u, params, levels)
-
-
-def _idea_bound(params: InnovationParams, weight):
-    """A bound on any interaction's idea chance: full diversity and capability across departments.
-
-    Slack is added for rounding: the bound only decides whose exact chance is computed.
-    """
-    top = min(params.idea_rate * (1.0 + params.cross_department_bonus), 1.0)
-    return (1.0 - (1.0 - top) ** weight) * (1.0 + 1e-9) + 1e-12
-
-
-def _ideas(state, a, b, weight, u, params, levels) -> tuple[int, int]:
-    # only draws below the bound can give an idea, so the exact chance is computed for those
-    # alone (the same ideas, without reading every pair's skills)
-    maybe = np.flatnonzero(u[:, 0] < _idea_bound(params, weight))
-    a, b, u = a[maybe], b[maybe], u[maybe]
-    if np.ndim(weight):
-        weight = weight[maybe]
-    cross = (state.department[a] != state.department[b]).astype(float)
-    p_one = idea_probability(state.skills[a], state.skills[b], cross, params)
-    p = 1.0 - (1.0 - p_one) ** weight
-    idea = u[:, 0] < p
-    s = sponsor(a[idea], b[idea], state.level, state.manager)
-    p_impl = implementation_probability(state.level[s], state.attitudes[s, 1], levels, params)
-    return int(idea.sum()), int((u[idea, 1] < p_impl).sum())
+    return _ideas(state, lambda i: (ties_a[pick[i]], ties_b[pick[i]]), 1.0, u, params, levels)
 
 
 def meeting_ideas(
@@ -155,4 +143,72 @@ def meeting_ideas(
 ) -> tuple[int, int]:
     """Ideas and implemented ideas from this week's mentoring meetings (one row per link)."""
     u = rng.random((mentee.size, 2))
-    return _ideas(state, mentee, mentor, params.meeting_multiplier * meetings, u, params, levels)
+    weight = params.meeting_multiplier * meetings
+    return _ideas(state, lambda i: (mentee[i], mentor[i]), weight, u, params, levels)
+
+
+def _ideas(state, pairs, weight, u, params, levels) -> tuple[int, int]:
+    """Ideas and implemented ideas of interactions: the rule of the module docstring.
+
+    Interaction i gives an idea when ``u[i, 0]`` is below its chance ``1 - (1 - p)**weight[i]``,
+    implemented when ``u[i, 1]`` is below its sponsor's chance.
+
+    ``pairs`` maps interaction indices to the slots of their two ends (read only for the
+    draws that could give an idea: :func:`sim.kernels.bernoulli_below_bound`).
+    """
+    top = float(np.max(weight)) if np.size(weight) else 1.0
+
+    def chance(i: np.ndarray) -> np.ndarray:
+        a, b = pairs(i)
+        cross = (state.department[a] != state.department[b]).astype(float)
+        p_one = idea_probability(state.skills[a], state.skills[b], cross, params)
+        p = 1.0 - (1.0 - p_one) ** (weight[i] if np.ndim(weight) else weight)
+        return np.where(state.alive[a] & state.alive[b], p, 0.0)
+
+    idea = kernels.bernoulli_below_bound(u[:, 0], idea_bound(params, top), chance)
+    a, b = pairs(idea)
+    s = sponsor(a, b, state.level, state.manager)
+    p_impl = implementation_probability(state.level[s], state.attitudes[s, 1], levels, params)
+    return int(idea.size), int((u[idea, 1] < p_impl).sum())
+
+
+def idea_bound(params: InnovationParams, weight: float) -> float:
+    """A bound on any interaction's idea chance: full diversity and capability across departments."""
+    top = min(params.idea_rate * (1.0 + params.cross_department_bonus), 1.0)
+    return 1.0 - (1.0 - top) ** weight
+
+
+class Innovation(Phase):
+    """Phase 8: ideas from informal interactions and mentoring meetings, implemented by sponsors.
+
+    Args:
+        params: The innovation parameters.
+        levels: Levels of the hierarchy (a sponsor's influence is ``(level + 1) / levels``).
+        network: The informal network (each tie is listed once).
+    """
+
+    name: ClassVar[str] = "innovation"
+
+    def __init__(self, params: InnovationParams, levels: int, network) -> None:
+        self.params = params
+        self.levels = levels
+        coo = network.tocoo()
+        upper = coo.row < coo.col
+        self.ties_a, self.ties_b = coo.row[upper], coo.col[upper]
+
+    def step(self, world: World) -> None:
+        """Count this week's ideas and implemented ideas."""
+        st, tally = world.state, world.tally
+        ideas, done = tie_ideas(
+            st, self.ties_a, self.ties_b, self.params, self.levels, world.streams[self.name]
+        )
+        if world.program is not None:
+            mentee, mentor, held = world.program.met_links()
+            rng = world.streams["innovation.meetings"]
+            more, more_done = meeting_ideas(
+                st, mentee, mentor, held.astype(float), self.params, self.levels, rng
+            )
+            ideas, done = ideas + more, done + more_done
+            tally.ideas_from_meetings += more
+        tally.ideas += ideas
+        tally.implemented += done

@@ -22,21 +22,60 @@ from sim.core.params import Params, param
 class MeetingParams(Params):
     """Parameters of meetings and attendance."""
 
-    base_attendance: float = param(0.85, doc="Attendance probability of a neutral pair", gt=0, lt=1)
+    base_attendance: float = param(
+        0.85,
+        doc="Attendance probability of a neutral pair",
+        gt=0,
+        lt=1,
+        plausible=(
+            0.7,
+            0.95,
+            "programs judged to work hold most planned meetings; below 70% they are seen as failing",
+        ),
+    )
     resistance_effect: float = param(
-        2.0, doc="Fall of the attendance log-odds per unit of mentee resistance", ge=0, le=20
+        2.0,
+        doc="Fall of the attendance log-odds per unit of mentee resistance",
+        ge=0,
+        le=20,
+        plausible=(
+            0.5,
+            4.0,
+            "full resistance multiplies the odds of attending by 0.6 (weak) to 0.02 (strong)",
+        ),
     )
     engagement_effect: float = param(
         1.5,
         doc="Rise of the attendance log-odds per unit of the pair's engagement above 0.5",
         ge=0,
         le=20,
+        plausible=(
+            0.5,
+            3.0,
+            "from a weak to a strong role of engagement in attendance",
+        ),
     )
     sponsorship_effect: float = param(
-        0.8, doc="Rise of the attendance log-odds at full executive sponsorship", ge=0, le=20
+        0.8,
+        doc="Rise of the attendance log-odds at full executive sponsorship",
+        ge=0,
+        le=20,
+        plausible=(
+            0.2,
+            1.6,
+            "full sponsorship multiplies the odds of attending by 1.2 to 5",
+        ),
     )
     mandatory_multiplier: float = param(
-        2.0, doc="How much more resistance weighs in a mandatory program", ge=1, le=10
+        2.0,
+        doc="How much more resistance weighs in a mandatory program",
+        ge=1,
+        le=10,
+        plausible=(
+            1.0,
+            3.0,
+            "under a mandate resistance weighs as much to three times as much",
+        ),
     )
 
 
@@ -59,7 +98,11 @@ def attendance(
 
 
 def planned_this_week(cadence_per_week: float, draws: np.ndarray) -> np.ndarray:
-    """Whole meetings planned this week: the integer part plus one more with the fractional chance."""
+    """Whole meetings planned this week: the integer part plus one more with the fractional chance.
+
+    The mean is ``cadence_per_week``, so the expected cadence is kept while planned meetings,
+    like held ones, are whole numbers.
+    """
     whole = np.floor(cadence_per_week)
     return (whole + (draws < cadence_per_week - whole)).astype(np.int64)
 

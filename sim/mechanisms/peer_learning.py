@@ -1,19 +1,24 @@
-"""Informal peer learning along the social network: the background a program is measured against.
+"""Informal peer learning along the social network (phase 6): the background a program is measured against.
 
 Each week an employee's skill moves toward the mean skill of their current network neighbours,
 where that mean is higher than their own, at a rate scaled by their openness to change:
 
     delta = rate * openness * max(0, neighbour_mean - skill)
 
-The move never overshoots the neighbours' mean, so skills stay in [0, 1].
+The move never overshoots the neighbours' mean, so skills stay in [0, 1]. Vacant slots learn
+nothing and are nobody's neighbours.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
-import scipy.sparse as sp
 
 from sim.core.params import Params, param
+from sim.core.phase import EVERYONE, Mechanism, Who, World
+from sim.core.state import OPENNESS
 
 
 class PeerLearningParams(Params):
@@ -25,81 +30,88 @@ class PeerLearningParams(Params):
         unit="1/week",
         ge=0,
         le=1,
+        plausible=(
+            0.001,
+            0.01,
+            "informal learning closes a twentieth to two fifths of the gap to one's neighbours in a year",
+        ),
     )
-
-
-def neighbour_mean(
-    network: sp.csr_matrix,
-    alive: np.ndarray,
-    values: np.ndarray,
-    count: np.ndarray | None = None,
-) -> np.ndarray:
-    """Mean of ``values`` over each row's current (alive) neighbours; own value where none.
-
-    The sums run in float32 (the network is 0/1 and the values lie in [0, 1], so seven
-    significant digits are plenty for a mean over a few dozen neighbours) and halve the memory
-    traffic of the sparse product, the largest cost of a step; the result is float64.
-
-    Args:
-        network: Symmetric 0/1 adjacency (CSR, float32).
-        alive: Which slots count as neighbours.
-        values: One value per slot (N) or several (N x K).
-        count: ``network @ alive`` in float32 when already known
-            (:class:`sim.kernels.NeighbourCounts`); computed here otherwise.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    weights = alive.astype(np.float32)
-    masked = values.astype(np.float32)
-    masked *= weights[:, None] if values.ndim == 2 else weights
-    total = network @ masked
-    if count is None:
-        count = network @ weights
-    count_b = count[:, None] if values.ndim == 2 else count
-    total /= np.maximum(count_b, 1)
-    return np.where(count_b > 0, total, values)
-
-
-def neighbour_mean_one(network: sp.csr_matrix, alive: np.ndarray, values: np.ndarray, slot: int):
-    """:func:`neighbour_mean` for one employee: the mean over its current neighbours."""
-    nbrs = network.indices[network.indptr[slot] : network.indptr[slot + 1]]
-    nbrs = nbrs[alive[nbrs]]
-    return values[nbrs].mean(axis=0) if nbrs.size else values[slot]
 
 
 def learning_delta(
     skills: np.ndarray, target: np.ndarray, openness: np.ndarray, rate: float
 ) -> np.ndarray:
-    """Skill change toward ``target`` where it is higher (one employee or all of them)."""
+    """Skill change toward ``target`` where it is higher (one employee or all of them).
+
+    Works in place on a fresh difference: this runs on N x K arrays every week.
+    """
     openness = np.asarray(openness)
-    scale = rate * (openness[..., None] if skills.ndim > openness.ndim else openness)
+    scale = rate * (openness[..., None] if np.ndim(skills) > openness.ndim else openness)
     gap = np.subtract(target, skills)
     if not isinstance(gap, np.ndarray):  # one skill of one employee
         return scale * max(gap, 0.0)
-    np.maximum(gap, 0.0, out=gap)  # in place: this runs on N x K arrays every week
+    np.maximum(gap, 0.0, out=gap)
     gap *= scale
     return gap
 
 
-def apply(state, params: PeerLearningParams, count: np.ndarray | None = None) -> np.ndarray:
-    """Apply one week of peer learning to every employee; return the skill change (>= 0).
+@dataclass
+class PeerLearningInputs:
+    """The phase snapshot: own skills, the neighbours' mean skills and openness (float32)."""
 
-    ``count`` is each slot's number of current neighbours, when already known. The week's
-    change is worked out in float32, like the neighbours' means it starts from (a change of
-    ``rate`` times a gap in [0, 1] needs no more digits), which halves the memory it moves;
-    the skills themselves stay float64.
+    own: np.ndarray
+    """N x K: each current employee's skills (0 for vacant slots)."""
+    target: np.ndarray
+    """N x K: the mean skill of each slot's current neighbours (0 where there are none)."""
+    openness: np.ndarray
+    """Openness to change (0 for vacant slots: they learn nothing)."""
+
+
+class PeerLearning(Mechanism):
+    """Phase 6: skills move toward the neighbours' mean where it is higher.
+
+    The week's change is worked out in float32, like the neighbours' means it starts from (a
+    change of ``rate`` times a gap in [0, 1] needs no more digits; see :mod:`sim.kernels`); the
+    skills themselves stay float64.
     """
-    if params.rate == 0.0:
-        return np.zeros_like(state.skills)
-    alive = state.alive
-    # current employees' skills in float32; vacant slots count as 0 and never as neighbours
-    own = np.multiply(state.skills, alive[:, None], dtype=np.float32)
-    target = state.neighbour_sum(own)
-    if count is None:
-        count = state.network @ alive.astype(np.float32)
-    # the mean over current neighbours; with none it is 0 and so never above one's own skill
-    target /= np.maximum(count, 1)[:, None]
-    # vacant slots learn nothing: their openness counts as zero
-    openness = np.where(alive, state.attitudes[:, 1], 0.0).astype(np.float32)
-    delta = learning_delta(own, target, openness, np.float32(params.rate))
-    state.skills += delta
-    return delta
+
+    name: ClassVar[str] = "peer_learning"
+    reads = ("alive", "skills", "attitudes")
+    writes = ("skills",)
+    params_type = PeerLearningParams
+    params: PeerLearningParams
+
+    def prepare(self, world: World) -> PeerLearningInputs | None:
+        """Neighbours' mean skills for everyone (None when the rate is 0: nothing moves)."""
+        if self.params.rate == 0.0:
+            return None
+        st = world.state
+        alive = st.alive
+        own = np.multiply(st.skills, alive[:, None], dtype=np.float32)
+        target = world.neighbour_sums(own)
+        # the mean over current neighbours; with none it is 0, never above one's own skill
+        target /= np.maximum(world.neighbour_counts().alive, 1)[:, None]
+        openness = np.where(alive, st.attitudes[:, OPENNESS], 0.0).astype(np.float32)
+        return PeerLearningInputs(own, target, openness)
+
+    def rule(self, inputs: PeerLearningInputs | None, who: Who, draws: np.ndarray) -> dict:
+        """``{"skills_delta": delta}`` for ``who`` (never negative)."""
+        if inputs is None:
+            return {}
+        delta = learning_delta(
+            inputs.own[who], inputs.target[who], inputs.openness[who], np.float32(self.params.rate)
+        )
+        return {"skills_delta": delta}
+
+    def write(self, world: World, inputs, who: Who, changes: dict) -> None:
+        """Add the change to the skills, and its mean to the week's skill gain."""
+        if not changes:
+            return
+        delta = changes["skills_delta"]
+        mean_change = delta @ np.full(delta.shape[-1], 1.0 / delta.shape[-1], delta.dtype)
+        if who is EVERYONE:  # in place: ``skills[:] += delta`` would copy the array onto itself
+            world.state.skills += delta
+            world.gain += mean_change
+        else:
+            world.state.skills[who] += delta
+            world.gain[who] += mean_change

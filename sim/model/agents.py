@@ -7,17 +7,16 @@ the agent. Attitudes, engagement and the rest read and write their slot in the s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
 
 from sim.core.organization_params import COHORTS
 from sim.core.state import OPENNESS, RESISTANCE, WILLINGNESS
-from sim.mechanisms import adoption, attitudes, peer_learning, retention
-from sim.mechanisms.peer_learning import neighbour_mean_one
 
 if TYPE_CHECKING:
+    from sim.core.phase import Mechanism
     from sim.model.model import ReverseMentoringModel
 
 
@@ -116,73 +115,19 @@ class Employee(mesa.Agent):
         return f"{type(self).__name__}(slot={self.slot}, level={self.level}, cohort={self.cohort})"
 
     # ------------------------------------------------------------------ the agent engine
-    # With ``engine: agent`` each employee applies the mechanisms' rule functions to itself,
-    # reading the phase's snapshot (the state as the phase started) and writing its own row.
-    # The vector engine applies the very same functions to every employee at once.
 
-    def step_attitudes(self) -> None:
-        """Phase 5b: a senior's resistance follows senior peers and sponsorship."""
-        m, snap, i = self.model, self.model.snapshot, self.slot
-        if not snap.senior[i]:
-            return
-        params = m.config.dynamics.attitudes
-        res = snap.attitudes[:, 0]
-        peers = (
-            neighbour_mean_one(snap.network, snap.alive & snap.senior, res, i)
-            if params.peer_influence > 0
-            else res[i]
-        )
-        self.resistance = float(
-            attitudes.senior_resistance(res[i], peers, params, m.sponsorship_now)
-        )
+    def apply_rule(self, mechanism: Mechanism, inputs: Any) -> None:
+        """Apply one mechanism's rule to this employee (the agent engine).
 
-    def step_peer_learning(self) -> None:
-        """Phase 6: skills move toward the neighbours' mean where it is higher."""
-        m, snap, i = self.model, self.model.snapshot, self.slot
-        params = m.config.dynamics.peer_learning
-        if params.rate == 0.0:
-            return
-        target = neighbour_mean_one(snap.network, snap.alive, snap.skills, i)
-        delta = peer_learning.learning_delta(
-            snap.skills[i], target, snap.attitudes[i, 1], params.rate
-        )
-        self.skills = snap.skills[i] + delta
-        m.gain[i] += float(np.abs(delta).mean())
-
-    def step_adoption(self) -> None:
-        """Phase 7: adopt each available technology with the weekly probability of its hazard."""
-        m, snap, i = self.model, self.model.snapshot, self.slot
-        params = m.config.dynamics.adoption
-        st = m.state
-        draws = m.streams["adoption"].random(snap.adopted.shape[1])
-        adopted = snap.adopted.astype(np.float64)
-        if params.mixing == "well_mixed":
-            share = adopted[snap.alive].mean(axis=0)
-        else:
-            share = neighbour_mean_one(snap.network, snap.alive, adopted, i)
-        push = adoption.chain_push_one(st, adopted * snap.alive[:, None], params.chain_decay, i)
-        skill = np.array([snap.skills[i, cols].mean() for cols in st.tech_skills])
-        exposure = m.exposure[i] if m.exposure is not None else 0.0
-        prob = adoption.weekly_probability(adoption.hazard(params, skill, share, push, exposure))
-        new = (draws < prob) & ~snap.adopted[i] & (m.introduced_weeks <= m.now)
-        st.adopted[i] |= new
-        st.adopted_week[i, new] = m.now
-
-    def step_retention(self) -> None:
-        """Phase 9: engagement drifts; the employee may quit or retire (the model applies it)."""
-        m, snap, i = self.model, self.model.snapshot, self.slot
-        params = m.config.dynamics.retention
-        target = retention.engagement_target(
-            snap.engagement_base[i], m.roles[0][i], m.roles[1][i], m.gain[i], m.roles[2][i], params
-        )
-        self.engagement = float(retention.next_engagement(snap.engagement[i], target, params))
-        draw = m.streams["retention"].random()
-        if params.retirement and snap.age[i] >= m.config.organization.retirement_age:
-            m.retiring.append(i)
-        elif draw < retention.quit_probability(
-            snap.cohort[i], snap.engagement[i], m.cohort_engagement, params
-        ):
-            m.quitting.append(i)
+        With ``engine: agent`` every employee does this in turn, in random order, for each
+        mechanism of the week: draw its own random numbers from the mechanism's stream, read
+        the phase snapshot ``inputs`` (the state as the phase started, with its aggregates
+        already computed, so this is O(1) in the size of the organization), and write its own
+        row. The vector engine applies the very same ``mechanism.rule`` to everyone at once.
+        """
+        model = self.model
+        draws = model.streams[mechanism.name].random(mechanism.draws_per_employee)
+        mechanism.write(model, inputs, self.slot, mechanism.rule(inputs, self.slot, draws))
 
 
 class JuniorEmployee(Employee):

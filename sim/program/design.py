@@ -55,22 +55,47 @@ class Eligibility(Params):
 
 
 class ScoreWeights(Params):
-    """Weights of the match score shared by the policies that need one."""
+    """Weights of the match score shared by the policies that need one.
+
+    The defaults score fit alone: what the mentor can teach this mentee and how likely the two
+    are to get on, the two terms of a pair's compatibility (:mod:`sim.mechanisms.relationship`).
+    Department and diversity bonuses default to 0: most candidate mentors sit in other
+    departments, so any bonus would make every ``optimal`` pair cross-department at no cost to
+    fit (and the same for under-represented mentors), and ``optimal`` could not be told from
+    ``cross_department`` or ``diversity``; a program that wants them sets them (assumption).
+    """
 
     skill: float = param(
-        1.0, doc="Skill complementarity on the focus skills (mentor minus mentee)", ge=0, le=100
+        1.0,
+        doc="Skill complementarity on the focus skills (mentor minus mentee)",
+        ge=0,
+        le=100,
+        plausible=(
+            0.5,
+            2.0,
+            "the weights programs give to skill complementarity in matching",
+        ),
     )
     attitude: float = param(
         0.5,
         doc="Attitude compatibility (mentor willingness x mentee openness, low resistance)",
         ge=0,
         le=100,
+        plausible=(0.25, 1.0, "the weights programs give to attitudes in matching"),
     )
     department: float = param(
-        0.25, doc="Bonus when mentor and mentee are in different departments", ge=0, le=100
+        0.0,
+        doc="Bonus when mentor and mentee are in different departments",
+        ge=0,
+        le=100,
+        plausible=(0.0, 0.5, "from ignoring departments to favouring crossing them"),
     )
     diversity: float = param(
-        0.25, doc="Bonus when the mentor belongs to an under-represented group", ge=0, le=100
+        0.0,
+        doc="Bonus when the mentor belongs to an under-represented group",
+        ge=0,
+        le=100,
+        plausible=(0.0, 0.5, "from ignoring diversity to favouring it"),
     )
 
 
@@ -108,18 +133,45 @@ class Program(Params):
     group_size: int = param(
         4, doc="Mentors per executive in the group format", unit="mentors", ge=2, le=50
     )
+    board_departures: Literal["replace", "continue"] = param(
+        "replace",
+        doc="Group format, when a mentor leaves the organization: replace them from the volunteers with free capacity (as a standing board would), or continue with fewer mentors; a board ends when its mentee or its last mentor leaves",
+    )
     mentor_capacity: int = param(1, doc="Most mentees per mentor", unit="mentees", ge=1, le=50)
     cadence_per_month: float = param(
-        2.0, doc="Planned meetings per month", unit="1/month", gt=0, le=30
+        2.0,
+        doc="Planned meetings per month",
+        unit="1/month",
+        gt=0,
+        le=30,
+        plausible=(1.0, 4.0, "programs meet from monthly to weekly"),
     )
-    duration_months: float = param(6.0, doc="Length of each pairing", unit="months", gt=0, le=120)
+    duration_months: float = param(
+        6.0,
+        doc="Length of each pairing",
+        unit="months",
+        gt=0,
+        le=120,
+        plausible=(3.0, 12.0, "pairings commonly last three months to a year"),
+    )
     waves: list[Wave] = param(doc="Waves of the program", default_factory=lambda: [Wave()])
     focus: list[str] = param(doc="Focus skills (empty: unfocused)", default_factory=list)
     sponsorship: float = param(
-        0.5, doc="Executive sponsorship (0 none, 1 the CEO champions it)", ge=0, le=1
+        0.5,
+        doc="Executive sponsorship (0 none, 1 the CEO champions it)",
+        ge=0,
+        le=1,
+        plausible=(0.2, 0.8, "how strongly executives back a program in practice"),
     )
     mentor_training: bool = param(False, doc="Mentors are trained before the first meeting")
-    hours_per_meeting: float = param(1.0, doc="Length of a meeting", unit="hours", gt=0, le=8)
+    hours_per_meeting: float = param(
+        1.0,
+        doc="Length of a meeting",
+        unit="hours",
+        gt=0,
+        le=8,
+        plausible=(0.5, 2.0, "a meeting lasts half an hour to two hours"),
+    )
     hourly_cost_by_level: list[float] = param(
         doc="Hourly cost of an employee's time by level (the last value applies to higher levels)",
         unit="currency/hour",

@@ -25,6 +25,7 @@ class ParticipationParams(Params):
         doc="Relative rise of opt-in probabilities at full executive sponsorship",
         ge=0,
         le=5,
+        plausible=(0.2, 1.0, "full sponsorship raises opt-in by a fifth to double it"),
     )
 
 

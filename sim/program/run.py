@@ -6,20 +6,35 @@ by calling the rule functions of the mechanism modules; it draws from its own na
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from sim.core.phase import Phase, World
 from sim.core.state import OPENNESS, RESISTANCE, WILLINGNESS
 from sim.mechanisms import attitudes, learning, meetings, relationship
-from sim.mechanisms.economics import by_level
+from sim.mechanisms.economics import by_level, valued_columns
 from sim.program import pairing, participation
 from sim.program.book import ACTIVE, COMPLETED, DISSOLVED, ENDED_BY_DEPARTURE, PairBook
 from sim.program.design import Program
 
 if TYPE_CHECKING:
     from sim.model.model import ReverseMentoringModel
+
+
+class BoardLinks(NamedTuple):
+    """The mentor links of some boards: one entry per link."""
+
+    index: np.ndarray
+    """Index of each link in the pair book."""
+    board: np.ndarray
+    """The board of each link."""
+    mentor: np.ndarray
+    """The mentor's current slot (-1 for one who left)."""
+    position: np.ndarray
+    """Position of the link's board among the boards asked for."""
 
 
 @dataclass
@@ -36,6 +51,26 @@ class Week:
     def missed(self) -> np.ndarray:
         """Planned meetings not held."""
         return self.planned - self.held
+
+
+class ProgramPhase(Phase):
+    """A program phase of the weekly step: a :class:`ProgramRun` method (nothing without one).
+
+    Program phases act on pairs, so both engines run the same code.
+
+    Args:
+        name: The phase's name.
+        method: The :class:`ProgramRun` method that runs it.
+    """
+
+    def __init__(self, name: str, method: Callable[[ProgramRun], object]) -> None:
+        self.name = name  # type: ignore[misc]  (an instance's own name)
+        self.method = method
+
+    def step(self, world: World) -> None:
+        """Run the phase when the arm runs a program."""
+        if world.program is not None:
+            self.method(world.program)
 
 
 class ProgramRun:
@@ -58,6 +93,11 @@ class ProgramRun:
             st.skills.shape[1], st.digital, self.focus, dyn.learning
         )
         self.leadership = names.index("leadership") if "leadership" in names else None
+        org = model.config.organization
+        self.valued = valued_columns(
+            names, [t.skills for t in org.technologies], dyn.economics.valued_skills
+        )
+        self.skill_transferred = 0.0  # skill gained at meetings on the valued skills
         self.book = PairBook()
         self.ties = relationship.MentoringTies()
         self.mandatory = program.participation == "mandatory"
@@ -66,12 +106,14 @@ class ProgramRun:
         self.mentor_pool = np.zeros(0, np.int64)  # persons who volunteered to mentor
         self.repairs: dict[int, int] = {}
         self.pending_repair: list[int] = []
+        self.empty_seats: list[int] = []  # boards (one entry per seat) waiting for a mentor
+        self.replacements = 0
         self.volunteers = 0
         self.matched = 0
         self.hours = 0.0
         self.cost = 0.0
         self.meetings_held = 0
-        self.meetings_planned = 0.0
+        self.meetings_planned = 0
         self.ideas = (0, 0)
         self.last = Week(*(np.zeros(0, np.int64) for _ in range(5)))
 
@@ -88,18 +130,34 @@ class ProgramRun:
         """Current slots of persons (-1 for those who left)."""
         return self.model.people.slot_of[persons]
 
-    def board_mentor_slots(self, boards: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(link index, mentor slot) of the links of ``boards``."""
+    def board_links(self, boards: np.ndarray) -> BoardLinks:
+        """The links of the mentors sitting on ``boards`` (sorted board indices), in link order."""
         link_board, link_mentor = self.book.links
-        idx = np.flatnonzero(np.isin(link_board, boards))
-        return idx, self.slots(link_mentor[idx])
+        idx = np.flatnonzero(np.isin(link_board, boards) & self.book.seated)
+        return BoardLinks(
+            idx,
+            link_board[idx],
+            self.slots(link_mentor[idx]),
+            np.searchsorted(boards, link_board[idx]),
+        )
+
+    def met_links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mentee slot, mentor slot, meetings held) per link of the boards that met this week."""
+        wk = self.last
+        met = wk.held > 0
+        links = self.board_links(wk.boards[met])
+        return self.slots(self.book.mentee[links.board]), links.mentor, wk.held[met][links.position]
 
     def load(self) -> np.ndarray:
         """Active boards each slot mentors on."""
         load = np.zeros(self.model.state.size, np.int64)
-        _, mentors = self.board_mentor_slots(self.book.active())
+        mentors = self.board_links(self.book.active()).mentor
         np.add.at(load, mentors[mentors >= 0], 1)
         return load
+
+    def sponsorship_now(self) -> float:
+        """The program's sponsorship while it runs, 0 before and after."""
+        return self.program.sponsorship if self.running else 0.0
 
     def hourly(self, slots: np.ndarray) -> np.ndarray:
         """Hourly cost of the employees in ``slots``."""
@@ -117,6 +175,8 @@ class ProgramRun:
         for wave_index, wave in enumerate(self.program.waves):
             if wave.start_week == week:
                 self._open_wave(wave_index, wave, draws)
+        if self.empty_seats:
+            self._fill_seats()
         if self.program.repairing.enabled and self.pending_repair:
             persons = np.array(self.pending_repair, dtype=np.int64)
             self.pending_repair = []
@@ -171,22 +231,30 @@ class ProgramRun:
         )
         self._start(pairs, wave, repair)
 
+    def compatibility(self, mentee: int, mentors: np.ndarray) -> float:
+        """Compatibility of ``mentee`` with the board of ``mentors`` (slots), as of now."""
+        st = self.model.state
+        cols = st.digital  # the mentor's general digital lead, whatever the program's focus
+        return float(
+            relationship.compatibility(
+                st.attitudes[mentors, WILLINGNESS].mean(),
+                st.attitudes[mentee, OPENNESS],
+                st.attitudes[mentee, RESISTANCE],
+                relationship.teaching_gap(st.skills[mentors][:, cols], st.skills[mentee, cols]),
+                self.program.mentor_training,
+                self.model.config.dynamics.relationship,
+            )
+        )
+
     def _start(self, pairs: list[tuple[int, tuple[int, ...]]], wave: int, repair: bool) -> None:
         if not pairs:
             return
         st, people, week = self.model.state, self.model.people, self.model.now
-        dyn = self.model.config.dynamics
         first_link = self.book.n_links
         new_boards = []
         for mentee, mentors in pairs:
             ms = np.asarray(mentors)
-            compat = relationship.compatibility(
-                st.attitudes[ms, WILLINGNESS].mean(),
-                st.attitudes[mentee, OPENNESS],
-                st.attitudes[mentee, RESISTANCE],
-                self.program.mentor_training,
-                dyn.relationship,
-            )
+            compat = self.compatibility(mentee, ms)
             person = int(st.person[mentee])
             b = self.book.add(
                 person,
@@ -211,11 +279,14 @@ class ProgramRun:
         people.mentor_ever[link_mentor[first_link:]] = True
         people.mentee_ever[self.book.mentee[board_idx]] = True
         self.matched += 0 if repair else len(pairs)
+        self._train(np.unique(mentor_slots))
+
+    def _train(self, mentors: np.ndarray) -> None:
+        """The training hours and cost of new mentors (when the program trains them)."""
         if self.program.mentor_training:
-            new_mentors = np.unique(mentor_slots)
-            hours = dyn.economics.mentor_training_hours
-            self.hours += hours * new_mentors.size
-            self.cost += hours * float(self.hourly(new_mentors).sum())
+            hours = self.model.config.dynamics.economics.mentor_training_hours
+            self.hours += hours * mentors.size
+            self.cost += hours * float(self.hourly(mentors).sum())
 
     def _end(self, boards: np.ndarray, status: int) -> None:
         if boards.size == 0:
@@ -224,13 +295,79 @@ class ProgramRun:
         self.book.end[boards] = self.model.now
 
     def end_for_departures(self, persons: np.ndarray) -> None:
-        """End the active boards whose mentee or a mentor left."""
-        active = self.book.active()
-        gone = np.isin(self.book.mentee[active], persons)
-        link_board, link_mentor = self.book.links
-        gone_links = link_board[np.isin(link_mentor, persons)]
-        gone |= np.isin(active, gone_links)
-        self._end(active[gone], ENDED_BY_DEPARTURE)
+        """Boards whose members left: a pair ends; a junior board goes on while it has mentors.
+
+        A board ends when its mentee leaves, and a one-to-one pair when its mentor does. A
+        junior board loses the mentor who left and goes on with the others (ending when none
+        is left); with ``board_departures: replace`` each empty seat waits for a volunteer
+        with free capacity (:meth:`_fill_seats`, from the next week's calendar).
+        """
+        book = self.book
+        active = book.active()
+        mentee_left = np.isin(book.mentee[active], persons)
+        self._end(active[mentee_left], ENDED_BY_DEPARTURE)
+        link_board, link_mentor = book.links
+        left = np.flatnonzero(
+            np.isin(link_mentor, persons) & np.isin(link_board, active[~mentee_left]) & book.seated
+        )
+        if left.size == 0:
+            return
+        if self.group_size is None:
+            self._end(np.unique(link_board[left]), ENDED_BY_DEPARTURE)
+            return
+        book.link_end[left] = self.model.now
+        boards = np.unique(link_board[left])
+        seated = np.bincount(link_board[book.seated], minlength=book.n_boards)[boards]
+        self._end(boards[seated == 0], ENDED_BY_DEPARTURE)
+        if self.program.board_departures == "replace":
+            going_on = set(boards[seated > 0].tolist())
+            self.empty_seats += [b for b in link_board[left].tolist() if b in going_on]
+
+    def _fill_seats(self) -> None:
+        """Seat a volunteer with free capacity on each board that lost a mentor (if any is free).
+
+        The replacement is chosen by the program's pairing policy among the volunteers who are
+        not on the board already; seats nobody can fill wait for the next week.
+        """
+        active = [b for b in self.empty_seats if self.book.status[b] == ACTIVE]
+        self.empty_seats = [b for b in active if not self._seat_one(b)]
+
+    def _seat_one(self, board: int) -> bool:
+        st = self.model.state
+        pool = self.slots(self.mentor_pool)
+        pool = pool[pool >= 0]
+        free = self.program.mentor_capacity - self.load()[pool]
+        members = self.board_links(np.array([board])).mentor
+        open_ = (free > 0) & ~np.isin(pool, members)
+        if not open_.any():
+            return False
+        mentee = self.slots(self.book.mentee[[board]])
+        pairs = pairing.form_pairs(
+            self.program.pairing,
+            st,
+            pool[open_],
+            mentee,
+            capacity=free[open_],
+            focus=self.score_columns,
+            weights=self.program.weights,
+            exclude_reporting_lines=self.program.exclude_reporting_lines,
+            rng=self.model.streams["program.replacements"],
+            group_size=None,
+        )
+        if not pairs:
+            return False
+        mentor = int(pairs[0][1][0])
+        link = self.book.add_link(board, int(st.person[mentor]))
+        # the board's compatibility is its new membership's; its quality carries on
+        self.book.compatibility[board] = self.compatibility(
+            int(mentee[0]), np.append(members, mentor)
+        )
+        if self.leadership is not None:
+            self.book.link_leadership_start[link] = st.skills[mentor, self.leadership]
+        self.model.people.mentor_ever[st.person[mentor]] = True
+        self._train(np.array([mentor]))
+        self.replacements += 1
+        return True
 
     # ------------------------------------------------------------------ phases 2-5
 
@@ -244,9 +381,8 @@ class ProgramRun:
             self.last = Week(boards, *(np.zeros(0, np.int64) for _ in range(4)))
             return self.last
         mentee = self.slots(self.book.mentee[boards])
-        idx, mentor = self.board_mentor_slots(boards)
-        link_board = self.book.links[0][idx]
-        pos = np.searchsorted(boards, link_board)
+        links = self.board_links(boards)
+        mentor, pos = links.mentor, links.position
         eng = np.zeros(n)
         np.add.at(eng, pos, st.engagement[mentor])
         eng = 0.5 * (st.engagement[mentee] + eng / np.bincount(pos, minlength=n))
@@ -267,12 +403,13 @@ class ProgramRun:
         ).sum(axis=1)
         self.last = Week(boards, held, planned, good, held - good)
         self.meetings_held += int(held.sum())
-        self.meetings_planned += float(prog.cadence_per_week) * n
-        self.book.meetings_planned[boards] += prog.cadence_per_week
+        # whole planned meetings, as drawn (their mean is the cadence): held never exceeds them
+        self.meetings_planned += int(planned.sum())
+        self.book.meetings_planned[boards] += planned
         self.book.meetings_held[boards] += held
         self.book.meetings_missed[boards] += planned - held
         self._cost(boards, held, mentee, mentor, pos)
-        self._tie_up(boards, held, idx)
+        self._tie_up(boards, held, links.index)
         return self.last
 
     def _cost(self, boards, held, mentee, mentor, pos) -> None:
@@ -284,13 +421,13 @@ class ProgramRun:
         self.cost += hours * float((held * per_board).sum())
 
     def _tie_up(self, boards, held, link_idx) -> None:
-        first = (held > 0) & (self.book.meetings_held[boards] == held)
-        if not first.any():
-            return
+        """A mentor's first meeting with the mentee ties them (a replacement's too)."""
         link_board, link_mentor = self.book.links
-        new = np.isin(link_board[link_idx], boards[first])
-        li = link_idx[new]
-        self.ties.add(self.book.mentee[link_board[li]], link_mentor[li], link_board[li])
+        met = np.isin(link_board[link_idx], boards[held > 0])
+        li = link_idx[met & ~self.book.link_tied[link_idx]]
+        if li.size:
+            self.ties.add(self.book.mentee[link_board[li]], link_mentor[li], link_board[li])
+            self.book.link_tied[li] = True
 
     def learn(self) -> np.ndarray:
         """Phase 3: two-way learning at this week's meetings; returns the skill change per slot."""
@@ -302,8 +439,8 @@ class ProgramRun:
         boards, n = wk.boards[met], wk.held[met].astype(float)
         quality = self.book.quality[boards]
         mentee = self.slots(self.book.mentee[boards])
-        idx, mentor = self.board_mentor_slots(boards)
-        pos = np.searchsorted(boards, self.book.links[0][idx])
+        links = self.board_links(boards)
+        mentor, pos = links.mentor, links.position
         target = np.zeros((boards.size, st.skills.shape[1]))
         np.maximum.at(target, pos, st.skills[mentor])
         gain = dyn.learning.training_gain if self.program.mentor_training else 1.0
@@ -329,7 +466,9 @@ class ProgramRun:
         )
         np.add.at(delta, mentee, d_mentee)
         np.add.at(delta, mentor, d_mentor)
+        self.skill_transferred += float(delta[:, self.valued].sum())
         st.skills[:] = np.clip(st.skills + delta, 0.0, 1.0)
+        self.model.gain += np.abs(delta) @ np.full(delta.shape[1], 1.0 / delta.shape[1])
         return delta
 
     def relate(self) -> None:
@@ -383,8 +522,8 @@ class ProgramRun:
         met = wk.boards[wk.held > 0]
         if met.size == 0:
             return exp
-        idx, mentor = self.board_mentor_slots(met)
-        pos = np.searchsorted(met, self.book.links[0][idx])
+        links = self.board_links(met)
+        mentor, pos = links.mentor, links.position
         share = np.zeros((met.size, st.adopted.shape[1]))
         np.add.at(share, pos, st.adopted[mentor].astype(float))
         share /= np.bincount(pos, minlength=met.size)[:, None]
@@ -398,7 +537,7 @@ class ProgramRun:
         active = self.book.active()
         mentee_slots = self.slots(self.book.mentee[active])
         mentee[mentee_slots[mentee_slots >= 0]] = 1.0
-        _, mentor_slots = self.board_mentor_slots(active)
+        mentor_slots = self.board_links(active).mentor
         mentor[mentor_slots[mentor_slots >= 0]] = 1.0
         for end in (self.ties.a[self.ties.alive], self.ties.b[self.ties.alive]):
             s = self.slots(end)

@@ -1,10 +1,16 @@
 """An interactive app: watch one reverse-mentoring program run in an organization, week by week.
 
-Built on Mesa's SolaraViz. The sidebar holds the controls (organization size, pairing policy,
-meeting cadence, focus skill, resistance, sponsorship, seed) and Step / Play / Reset; Reset
-builds a new model from the controls. The main view shows the informal network (nodes coloured
-by digital adoption, mentoring pairs in orange) and live charts of adoption by seniority,
-retention, ideas and resistance.
+Built on Mesa's visualization (its model controller drives Step / Play / Reset) and solara. The
+sidebar holds the run (Step, Play, Reset, weeks per step, the pause while playing) and the
+settings (organization size, pairing policy, meeting cadence, focus skill, resistance,
+sponsorship, seed), each slider showing its value; Reset builds a new model from the settings.
+The main view shows the week, the informal network (nodes coloured by digital adoption,
+mentoring pairs in orange) and live charts of adoption by seniority, retention, ideas and
+resistance.
+
+The page's front-end files are served by solara from a folder on this machine
+(:func:`frontend_folder`); :func:`install_frontend_packages` (``mentorsim app
+--install-assets``) fills it once, after which the app needs no network.
 
 Run it with ``solara run sim/ui/app.py`` or, from Python, :func:`main`::
 
@@ -26,13 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import matplotlib as mpl
 import networkx as nx
 import numpy as np
 import pandas as pd
 import solara
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from mesa.visualization import Slider, SolaraViz
+from mesa.visualization import Slider
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from sim.core.organization_params import COHORTS, Cohorts, Organization
@@ -337,10 +345,9 @@ def active_links(model: ReverseMentoringModel) -> np.ndarray:
     if prog is None:
         return np.zeros((0, 2), dtype=np.int64)
     boards = prog.book.active()
-    idx, mentor = prog.board_mentor_slots(boards)
-    board = prog.book.links[0][idx]
-    mentee = prog.slots(prog.book.mentee[board])
-    links = np.column_stack([mentee, mentor]).astype(np.int64)
+    board_links = prog.board_links(boards)
+    mentee = prog.slots(prog.book.mentee[board_links.board])
+    links = np.column_stack([mentee, board_links.mentor]).astype(np.int64)
     return links[(links >= 0).all(axis=1)]
 
 
@@ -423,48 +430,84 @@ def draw_network(model: ReverseMentoringModel) -> Figure:
     if scatter is not None:
         cax = fig.add_axes((0.87, 0.1, 0.03, 0.72))
         fig.colorbar(scatter, cax=cax, label="adopted share of tools")
-    pairs = f"{frame.active_pairs} active mentoring links"
+    drawn = ""
     if layout.sampled:
-        pairs += f" ({len(frame.pairs)} drawn); {len(layout.slots)} of {layout.row.size} employees"
+        drawn = (
+            f"{len(layout.slots)} of {layout.row.size} employees drawn "
+            f"({len(frame.pairs)} of {frame.active_pairs} mentoring links)\n"
+        )
     ax.set_title(
-        f"Week {model.week}: {pairs}\n"
-        "\u25a0 senior  \u25cf junior  \u25cb vacant  orange: in a mentoring pair",
-        fontsize=9,
+        f"{drawn}\u25a0 senior  \u25cf junior  \u25cb vacant  orange: in a mentoring pair",
+        fontsize=10,
     )
     ax.autoscale_view()
     return fig
 
 
-def draw_charts(model: ReverseMentoringModel) -> Figure:
-    """The live charts (adoption by seniority, retention, ideas, resistance) as one figure."""
-    data = chart_data(model)
+def _adoption_panel(ax, data: pd.DataFrame) -> None:
     weeks = data["week"]
-    horizon = max(model.config.horizon_weeks, int(weeks.iloc[-1]))
-    fig = Figure(figsize=(7.0, 5.4), dpi=DPI)
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.09, top=0.94, wspace=0.28, hspace=0.3)
-    (a, b), (c, d) = fig.subplots(2, 2, sharex=True)
-    a.plot(weeks, data["adoption_seniors"], label="seniors", color="#1f77b4")
-    a.plot(weeks, data["adoption_juniors"], label="juniors", color="#2ca02c")
-    a.plot(weeks, data["adoption"], label="all", color="black", linestyle="--", linewidth=1)
-    a.set(title="Digital adoption", ylabel="adopted share", ylim=(0, 1))
-    a.legend(fontsize=8, loc="upper left")
-    b.plot(weeks, data["retention"], color="#9467bd")
-    b.set(title="Retention of the week-0 workforce", ylabel="share still employed")
-    b.set_ylim(min(0.8, float(data["retention"].min()) - 0.02), 1.005)
-    c.plot(weeks, data["ideas"], label="produced", color="#ff7f0e")
-    c.plot(weeks, data["implemented_ideas"], label="implemented", color="#d62728")
-    c.set(title="Innovation (ideas since week 0)", ylabel="ideas", xlabel="week")
-    c.legend(fontsize=8, loc="upper left")
-    d.plot(weeks, data["mean_resistance_seniors"], label="seniors", color="#1f77b4")
-    d.plot(weeks, data["mean_resistance"], label="all", color="black", linestyle="--")
-    d.set(title="Resistance to being mentored", ylabel="mean", xlabel="week", ylim=(0, 1))
-    d.legend(fontsize=8, loc="upper right")
-    for ax in (a, b, c, d):
-        ax.set_xlim(0, horizon)
-        ax.tick_params(labelsize=8)
-        ax.title.set_fontsize(10)
-        ax.yaxis.label.set_fontsize(9)
-        ax.xaxis.label.set_fontsize(9)
+    ax.plot(weeks, data["adoption_seniors"], label="seniors", color="#1f77b4")
+    ax.plot(weeks, data["adoption_juniors"], label="juniors", color="#2ca02c")
+    ax.plot(weeks, data["adoption"], label="all", color="black", linestyle="--", linewidth=1)
+    ax.set(title="Digital adoption", ylabel="adopted share", ylim=(0, 1))
+    ax.legend(loc="upper left")
+
+
+def _retention_panel(ax, data: pd.DataFrame) -> None:
+    ax.plot(data["week"], data["retention"], color="#9467bd")
+    ax.set(title="Retention of the week-0 workforce", ylabel="share still employed")
+    ax.set_ylim(min(0.8, float(data["retention"].min()) - 0.02), 1.005)
+
+
+def _innovation_panel(ax, data: pd.DataFrame) -> None:
+    ax.plot(data["week"], data["ideas"], label="produced", color="#ff7f0e")
+    ax.plot(data["week"], data["implemented_ideas"], label="implemented", color="#d62728")
+    ax.set(title="Innovation (ideas since week 0)", ylabel="ideas")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left")
+
+
+def _resistance_panel(ax, data: pd.DataFrame) -> None:
+    ax.plot(data["week"], data["mean_resistance_seniors"], label="seniors", color="#1f77b4")
+    ax.plot(data["week"], data["mean_resistance"], label="all", color="black", linestyle="--")
+    ax.set(title="Resistance to being mentored", ylabel="mean", ylim=(0, 1))
+    ax.legend(loc="upper right")
+
+
+CHART_PANELS = {
+    "adoption": _adoption_panel,
+    "retention": _retention_panel,
+    "innovation": _innovation_panel,
+    "resistance": _resistance_panel,
+}
+"""The live charts by name, in the order :func:`draw_charts` draws them by default."""
+
+
+def draw_charts(
+    model: ReverseMentoringModel, panels: tuple[str, ...] = tuple(CHART_PANELS), columns: int = 2
+) -> Figure:
+    """Live charts (adoption by seniority, retention, ideas, resistance) as one figure.
+
+    Args:
+        model: The model.
+        panels: Names of :data:`CHART_PANELS` to draw, in order.
+        columns: Panels side by side (the rest in rows below).
+
+    Returns:
+        A figure of about 4.4 by 2.9 inches per panel, its text at 10-12 points.
+    """
+    data = chart_data(model)
+    horizon = max(model.config.horizon_weeks, int(data["week"].iloc[-1]))
+    rows = -(-len(panels) // columns)
+    fig = Figure(figsize=(4.4 * columns, 2.9 * rows), dpi=DPI, layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    with mpl.rc_context({"font.size": 10.0, "axes.titlesize": 12.0, "legend.fontsize": 9.0}):
+        for ax, name in zip(axes, panels, strict=False):
+            CHART_PANELS[name](ax, data)
+            ax.set_xlim(0, horizon)
+            ax.set_xlabel("week")
+    for ax in axes[len(panels) :]:
+        ax.set_axis_off()
     return fig
 
 
@@ -473,9 +516,11 @@ def network_png(model: ReverseMentoringModel) -> bytes:
     return _png(draw_network(model))
 
 
-def charts_png(model: ReverseMentoringModel) -> bytes:
-    """The live charts as PNG bytes."""
-    return _png(draw_charts(model))
+def charts_png(
+    model: ReverseMentoringModel, panels: tuple[str, ...] = tuple(CHART_PANELS), columns: int = 2
+) -> bytes:
+    """The live charts (see :func:`draw_charts`) as PNG bytes."""
+    return _png(draw_charts(model, panels, columns))
 
 
 def status_text(model: ReverseMentoringModel) -> str:
@@ -495,27 +540,116 @@ def NetworkView(model: ReverseMentoringModel):
     """The organization's informal network, nodes coloured by adoption, pairs highlighted."""
     update_counter.get()  # redraw after every step
     image = solara.use_memo(lambda: network_png(model), dependencies=[model, model.steps])
-    with solara.Column(classes=["mentorsim-network"]) as main:
-        solara.Text(status_text(model), classes=["mentorsim-status"])
-        solara.Image(image, width="100%", classes=["mentorsim-network-image"])
-    return main
+    return solara.Image(image, width="100%", classes=["mentorsim-network-image"])
 
 
 @solara.component
-def ChartsView(model: ReverseMentoringModel):
-    """Live charts: adoption by seniority, retention, innovation and mean resistance."""
+def ChartsView(
+    model: ReverseMentoringModel, panels: tuple[str, ...] = tuple(CHART_PANELS), columns: int = 2
+):
+    """Live charts (some of :data:`CHART_PANELS`): adoption, retention, innovation, resistance."""
     update_counter.get()
-    image = solara.use_memo(lambda: charts_png(model), dependencies=[model, model.steps])
+    image = solara.use_memo(
+        lambda: charts_png(model, panels, columns), dependencies=[model, model.steps, panels]
+    )
     return solara.Image(image, width="100%", classes=["mentorsim-charts"])
 
 
 @solara.component
+def StatusLine(model: ReverseMentoringModel):
+    """Where the run stands (the week is counted here, once)."""
+    update_counter.get()
+    return solara.Text(status_text(model), classes=["mentorsim-status"])
+
+
+PLAY_INTERVAL_MS = 150
+"""Default pause between weeks while playing."""
+
+RUN_HELP = (
+    "Step advances the weeks per step (the views are redrawn after each step); \u25b6 plays "
+    "step after step, pausing between them, until the horizon; Reset builds a new "
+    "organization from the settings below."
+)
+"""What the run buttons do, under them."""
+
+
+def control_label(spec: Slider | dict[str, Any], value: Any) -> str:
+    """A control's label with its current value (``Employees: 300``)."""
+    label = spec.label if isinstance(spec, Slider) else spec.get("label", "")
+    if isinstance(spec, Slider):
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{label}: {shown}"
+    return label
+
+
+@solara.component
+def Controls(parameters: solara.Reactive[dict[str, Any]]):
+    """The organization and program settings, each slider showing its value.
+
+    Args:
+        parameters: The control values by name (what Reset builds the next model from).
+    """
+    specs = solara.use_memo(model_params, dependencies=[])
+    for name, spec in specs.items():
+        value = parameters.value.get(name, _default_value(spec))
+
+        def set_value(new: Any, name: str = name) -> None:
+            parameters.value = {**parameters.value, name: new}
+
+        label = control_label(spec, value)
+        if isinstance(spec, Slider):
+            slider = solara.SliderFloat if spec.is_float_slider else solara.SliderInt
+            slider(
+                label, value=value, on_value=set_value, min=spec.min, max=spec.max, step=spec.step
+            )
+        elif spec["type"] == "Select":
+            solara.Select(label, value=value, values=spec["values"], on_value=set_value)
+        else:
+            solara.InputText(label, value=value, on_value=set_value)
+    solara.Text("Changes apply when you press Reset.", classes=["mentorsim-hint"])
+
+
+def _default_value(spec: Slider | dict[str, Any]) -> Any:
+    return spec.value if isinstance(spec, Slider) else spec.get("value")
+
+
+def default_controls() -> dict[str, Any]:
+    """The value of every control at start (the keyword arguments of :func:`build_model`)."""
+    return {name: _default_value(spec) for name, spec in model_params().items()}
+
+
+@solara.component
+def RunCard(current: solara.Reactive, parameters: solara.Reactive[dict[str, Any]]):
+    """Step, play and reset (Mesa's model controller), the play speed and the redraw step."""
+    play = solara.use_reactive(PLAY_INTERVAL_MS)
+    weeks = solara.use_reactive(1)
+    threads = solara.use_reactive(False)
+    with solara.Card("Run"):
+        ModelController(
+            current,
+            model_parameters=parameters,
+            play_interval=play,
+            render_interval=weeks,
+            use_threads=threads,
+        )
+        solara.Text(RUN_HELP, classes=["mentorsim-hint"])
+        solara.SliderInt(f"Weeks per step: {weeks.value}", value=weeks, min=1, max=13)
+        solara.SliderInt(
+            f"Pause while playing: {play.value} ms",
+            value=play,
+            min=0,
+            max=1000,
+            step=10,
+        )
+
+
+@solara.component
 def Page(model: ReverseMentoringModel | solara.Reactive | None = None):
-    """The app: SolaraViz's controls in the sidebar, the network view and the charts beside.
+    """The app: the run and the settings in the sidebar, the network view and the charts beside.
 
     Each browser session gets its own model (built from the controls' defaults on first render).
-    The views are laid out here rather than in SolaraViz's draggable grid, whose layout library
-    does not load under the Vue 3 front end of recent solara releases.
+    The sidebar replaces SolaraViz's: every slider shows its value, Mesa's play interval and
+    render interval read as what they do, and the step counter is the status line's week.
 
     Args:
         model: The model to show first (a plain or a reactive model); by default a model built
@@ -525,18 +659,20 @@ def Page(model: ReverseMentoringModel | solara.Reactive | None = None):
     given = isinstance(initial, solara.Reactive)
     own = solara.use_reactive(None if given else initial)
     current = initial if given else own
-    params = solara.use_memo(model_params, dependencies=[])
+    first = initial.value if given else initial
+    parameters = solara.use_reactive({**default_controls(), **getattr(first, "controls", {})})
     with solara.Column(style={"width": "100%"}) as main:
-        SolaraViz(
-            current,
-            components=[],
-            model_params=params,
-            name="Reverse mentoring",
-            play_interval=150,
-        )
+        with solara.AppBar():  # the app bar and the sidebar are placed by solara's layout
+            solara.AppBarTitle("Reverse mentoring, week by week")
+        with solara.Sidebar(), solara.Column():
+            RunCard(current, parameters)
+            with solara.Card("Organization and program"):
+                Controls(parameters)
+        StatusLine(current.value)
         with solara.Columns([1, 1]):
             NetworkView(current.value)
-            ChartsView(current.value)
+            ChartsView(current.value, ("adoption", "retention"), columns=1)
+        ChartsView(current.value, ("innovation", "resistance"), columns=2)
     return main
 
 
@@ -627,6 +763,22 @@ def install_frontend_packages(npm: str = "npm", timeout: float = 300.0) -> list[
     return missing
 
 
+def assets_message() -> str:
+    """What the app's log says about the front-end files: served from here, or what to do."""
+    missing = missing_frontend_packages()
+    folder = frontend_folder()
+    if not missing:
+        return f"mentorsim app: front-end files served from {folder} (no network needed)"
+    return (
+        f"mentorsim app: front-end files missing from {folder}: {', '.join(missing)}.\n"
+        "  The browser will ask for them and solara will try to fetch them from a public CDN; "
+        "where that is blocked the page stays blank.\n"
+        "  To serve them from this machine, run once (needs npm and its registry):\n"
+        "    mentorsim app --install-assets\n"
+        f"  or copy {folder} from a machine where the app works."
+    )
+
+
 def main(host: str = "127.0.0.1", port: int = 8765, *, production: bool = True) -> int:
     """Serve the app with solara's server until interrupted (Ctrl-C).
 
@@ -654,6 +806,7 @@ def main(host: str = "127.0.0.1", port: int = 8765, *, production: bool = True) 
         command.append("--production")
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    print(assets_message(), flush=True)
     print(f"mentorsim app: serving on http://{host}:{port} (Ctrl-C stops)", flush=True)
     try:
         return subprocess.call(command, env=env)
@@ -662,20 +815,27 @@ def main(host: str = "127.0.0.1", port: int = 8765, *, production: bool = True) 
 
 
 __all__ = [
+    "CHART_PANELS",
     "HORIZON_WEEKS",
     "MAX_NODES",
     "ChartsView",
+    "Controls",
     "MentoringAppModel",
     "NetworkFrame",
     "NetworkLayout",
     "NetworkView",
     "Page",
+    "RunCard",
+    "StatusLine",
     "active_links",
     "adoption_share",
     "app_scenario",
+    "assets_message",
     "build_model",
     "chart_data",
     "charts_png",
+    "control_label",
+    "default_controls",
     "draw_charts",
     "draw_network",
     "frontend_folder",

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from sim.core.params import field_range
+from sim.core.params import field_range, plausible_range
 from sim.model.scenario import Scenario
 
 HEADER = """# Scenario files
@@ -23,8 +23,13 @@ fields, wrong types and out-of-range values are errors that name the field path.
 be overridden from the command line with `--set PATH=VALUE` (list items by index, e.g.
 `--set arms.1.program.cadence_per_month=4`).
 
-| field | type | default | range | unit | meaning | source |
-|---|---|---|---|---|---|---|
+*plausible*: the range an assumption plausibly takes, with the reason. `mentorsim sensitivity`
+varies every `dynamics` parameter over it unless the scenario's `uncertain:` block names its own
+set (`PATH: [low, high]`, `PATH: {low, high, dist: uniform|normal|triangular, peak}`, or
+`PATH: plausible` for the range below).
+
+| field | type | default | range | unit | meaning | source | plausible |
+|---|---|---|---|---|---|---|---|
 """
 
 
@@ -71,23 +76,55 @@ def _default(info: Any) -> str:
     return f"`{text}`" if len(text) <= 60 else f"`{text[:57]}...`"
 
 
-def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:
-    """One table row per field, depth first, nested blocks after their parent row."""
+def field_cells(model: type[BaseModel] = Scenario, prefix: str = "") -> list[list[str]]:
+    """The cells of each field's row, depth first, nested blocks after their parent.
+
+    Cells: path, type, default, range, unit, meaning, source, plausible range (already
+    Markdown: a ``|`` inside a cell is escaped).
+    """
     out = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
         extra = info.json_schema_extra or {}
         sub = _model_of(info.annotation)
-        is_list = typing.get_origin(info.annotation) is list or any(
-            typing.get_origin(a) is list for a in typing.get_args(info.annotation)
-        )
         out.append(
-            f"| `{path}` | {_type_name(info.annotation)} | {_default(info)} | {field_range(info)} "
-            f"| {extra.get('unit', '-')} | {info.description or ''} | {extra.get('source', '')} |"
+            [
+                f"`{path}`",
+                _type_name(info.annotation),
+                _default(info),
+                field_range(info),
+                str(extra.get("unit", "-")),
+                info.description or "",
+                str(extra.get("source", "")),
+                _plausible(info),
+            ]
         )
         if sub is not None:
-            out += rows(sub, f"{path}.N." if is_list else f"{path}.")
+            out += field_cells(sub, f"{path}.{_container_key(info.annotation)}")
     return out
+
+
+def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:
+    """One table row per field, depth first, nested blocks after their parent row."""
+    return ["| " + " | ".join(cells) + " |" for cells in field_cells(model, prefix)]
+
+
+def _container_key(annotation: Any) -> str:
+    """``N.`` below a list (items by index), ``PATH.`` below a mapping, else nothing."""
+    origins = {typing.get_origin(annotation)} | {
+        typing.get_origin(a) for a in typing.get_args(annotation)
+    }
+    if list in origins:
+        return "N."
+    return "PATH." if dict in origins else ""
+
+
+def _plausible(info: Any) -> str:
+    found = plausible_range(info)
+    if found is None:
+        return ""
+    low, high, reason = found
+    return f"[{low:g}, {high:g}]: {reason}"
 
 
 def scenarios_markdown() -> str:
@@ -104,17 +141,17 @@ def parameter_table() -> str:
     from sim.model.scenario import Dynamics
 
     lines = [
-        "| mechanism | parameter | default | unit | range | meaning | source |",
-        "|---|---|---|---|---|---|---|",
+        "| mechanism | parameter | default | unit | range | meaning | source | plausible |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for block, info in Dynamics.model_fields.items():
         model = _model_of(info.annotation)
-        for row in rows(model, f"dynamics.{block}."):
-            cells = [c.strip() for c in row.strip("|").split("|")]
-            path, _type, default, rng, unit, meaning, source = cells[:7]
+        for cells in field_cells(model, f"dynamics.{block}."):
+            path, _type, default, rng, unit, meaning, source, plausible = cells
             name = path.strip("`").removeprefix(f"dynamics.{block}.")
             lines.append(
-                f"| {block} | `{name}` | {default} | {unit} | {rng} | {meaning} | {source} |"
+                f"| {block} | `{name}` | {default} | {unit} | {rng} | {meaning} | {source} "
+                f"| {plausible} |"
             )
     return "\n".join(lines) + "\n"
 

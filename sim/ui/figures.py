@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +26,10 @@ import numpy as np
 import pandas as pd
 from cycler import cycler
 from matplotlib.figure import Figure
-from scipy import stats
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from scipy import special, stats
 
-from sim.model.outcomes import CATALOG
+from sim.model.outcomes import OTHER_UNITS, is_share, label_of, unit_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -54,9 +54,8 @@ FOREST_OUTCOMES: tuple[str, ...] = (
     "retention_12m",
     "implemented_per_100_per_year",
     "mean_resistance_seniors",
-    "roi",
 )
-"""Outcomes of the forest plot by default."""
+"""Outcomes of the forest plot by default (differences only: ROI is an arm's own figure)."""
 
 SWEEP_OUTCOMES: tuple[str, ...] = (
     "code_knowledge",
@@ -70,20 +69,14 @@ SWEEP_OUTCOMES: tuple[str, ...] = (
 MAX_SERIES = 8
 """Most lines in one panel (one colour each); per-week figures with more are not drawn."""
 
-EXTRA_UNITS: dict[str, str] = {
-    "code_knowledge": "code score / m",
-    "code_accuracy": "share",
-    "mean_individual_knowledge": "belief score / m",
-    "equilibrium": "1 = reached",
-    "periods": "periods",
-}
+EXTRA_UNITS = OTHER_UNITS
 """Units of outcomes outside :data:`sim.model.outcomes.CATALOG` (March (1991))."""
 
 STATUS_LABELS: dict[str, str] = {
     "completed": "completed",
-    "dissolved_early": "dissolved early",
-    "ended_by_departure": "ended by departure",
-    "active": "still active",
+    "dissolved_early": "dissolved\nearly",
+    "ended_by_departure": "ended by\ndeparture",
+    "active": "still\nactive",
 }
 """Pair statuses in drawing order, with their labels."""
 
@@ -120,37 +113,6 @@ def _styled(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _family_pattern(name: str) -> re.Pattern[str]:
-    text = re.escape(name)
-    for family in (re.escape("[technology]"), re.escape("[cohort]")):
-        text = text.replace(family, r"\[[^\]]+\]")
-    text = text.replace(re.escape("{level}"), r"\d+")
-    return re.compile(text)
-
-
-_PATTERNS = tuple((_family_pattern(o.name), o) for o in CATALOG)
-
-
-def unit_of(outcome: str) -> str:
-    """Return the unit of an outcome column, family members included.
-
-    Args:
-        outcome: A column name such as ``adoption_seniors[genai_assistant]``.
-
-    Returns:
-        The unit from :data:`sim.model.outcomes.CATALOG` (or :data:`EXTRA_UNITS`), "" if unknown.
-    """
-    for pattern, entry in _PATTERNS:
-        if pattern.fullmatch(outcome):
-            return entry.unit
-    return EXTRA_UNITS.get(outcome, "")
-
-
-def is_share(outcome: str) -> bool:
-    """Return whether an outcome is a share (0-1), shown as points (x100) in differences."""
-    return unit_of(outcome) == "share"
 
 
 def axis_label(name: str, unit: str | None = None) -> str:
@@ -200,7 +162,7 @@ def _text(value: Any) -> str:
 def mean_band(
     frame: pd.DataFrame, outcome: str, by: Sequence[str], level: float = 0.95
 ) -> pd.DataFrame:
-    """Mean and two-sided t confidence interval of an outcome over replications, per group.
+    """Mean and two-sided 95% interval of an outcome over replications, per group.
 
     Args:
         frame: Tidy rows, one per replication (and week, ...), e.g. ``results.timeseries``.
@@ -210,8 +172,10 @@ def mean_band(
 
     Returns:
         One row per group with the ``by`` columns, ``n``, ``mean``, ``low`` and ``high``:
-        ``mean -+ t(level, n - 1) * sd / sqrt(n)`` (sd with ddof 1); ``low == high == mean``
-        when ``n < 2``. Missing values are left out.
+        ``mean -+ t(level, n - 1) * sd / sqrt(n)`` (sd with ddof 1), or for a share the same
+        interval on the logit scale (:func:`sim.experiments.stats.share_interval`), which
+        stays inside [0, 1]; ``low == high == mean`` when ``n < 2``. Missing values are left
+        out.
     """
     by = list(by)
     agg = (
@@ -225,9 +189,16 @@ def mean_band(
     half = stats.t.ppf(0.5 + level / 2.0, dof) * sd / np.sqrt(np.maximum(n, 1.0))
     half = np.where(n >= 2, half, 0.0)
     mean = agg["mean"].to_numpy(float)
+    low, high = mean - half, mean + half
+    if is_share(outcome):  # the logit t interval of sim.experiments.stats: inside [0, 1]
+        inside = (mean > 0.0) & (mean < 1.0) & (half > 0)
+        m = np.where(inside, mean, 0.5)
+        wide = half / (m * (1.0 - m))
+        low = np.where(inside, special.expit(special.logit(m) - wide), mean)
+        high = np.where(inside, special.expit(special.logit(m) + wide), mean)
     out = agg[by].copy()
     out["n"] = agg["n"].astype(int)
-    out["mean"], out["low"], out["high"] = mean, mean - half, mean + half
+    out["mean"], out["low"], out["high"] = mean, low, high
     return out
 
 
@@ -422,78 +393,146 @@ def adoption_figure(results: Results) -> Figure | None:
         ax.set_xlabel("week")
         ax.set_ylim(bottom=0)
     axes[0].set_ylabel("adopted share")
-    fig.suptitle(f"Digital adoption by arm ({_subtitle(results)})")
+    fig.suptitle(f"Digital adoption by design ({_subtitle(results)})")
     _legend(fig, series)
     return fig
 
 
-def _retention_columns(columns: Iterable[str]) -> tuple[list, list, str]:
+def _retention_columns(columns: Iterable[str]) -> tuple[list, str]:
     cols = set(columns)
     prefix = "retention_12m" if "retention_12m" in cols else "retention"
     from sim.core.organization_params import COHORTS
 
     cohort = [("all", prefix)] + [(c.replace("_", " "), f"{prefix}[{c}]") for c in COHORTS]
-    part = [
-        ("mentors", f"{prefix}_mentors"),
-        ("mentees", f"{prefix}_mentees"),
-        ("non-\nparticipants", f"{prefix}_nonparticipants"),
-    ]
-    return (
-        [(label, col) for label, col in cohort if col in cols],
-        [(label, col) for label, col in part if col in cols],
-        prefix,
-    )
+    return [(label, col) for label, col in cohort if col in cols], prefix
+
+
+LIKE_GROUPS = (
+    ("mentors", "mentors"),
+    ("mentees", "mentees"),
+    ("non-\nparticipants", "nonparticipants"),
+)
+"""Participation groups of the like-with-like panel: (tick label, column part)."""
+
+LIKE_BARS = (
+    ("the group", "retention_12m_{g}"),
+    ("the same people in {baseline}", "retention_12m_{g}_same_people_in_baseline"),
+    ("comparable non-participants", "retention_12m_{g}_comparable"),
+)
+"""Bars of each group in the like-with-like panel: (legend label, column pattern)."""
+
+COMPARABLE_COLOUR = "0.6"
+
+
+def _like_with_like_groups(results: Results) -> list[tuple[str, str, str]]:
+    """(tick label, group, arm) of each participant group that some program arm has."""
+    runs = results.runs
+    base = baseline_arm(results)
+    out = []
+    arms = [a for a in arm_order(results) if a != base]
+    for arm in arms:
+        rows = runs[runs["arm"].astype(str) == arm]
+        for label, g in LIKE_GROUPS:
+            col = f"retention_12m_{g}"
+            if col in rows.columns and rows[col].notna().any():
+                out.append((label, g, arm))
+    return out
+
+
+def _like_with_like_panel(ax: Axes, results: Results, groups, colours) -> list:
+    runs, base = results.runs, baseline_arm(results) or "the baseline"
+    handles = {}
+    width = 0.8 / len(LIKE_BARS)
+    for x, (_, g, arm) in enumerate(groups):
+        rows = runs[runs["arm"].astype(str) == arm]
+        for i, (label, pattern) in enumerate(LIKE_BARS):
+            col = pattern.format(g=g)
+            if col not in rows.columns or not rows[col].notna().any():
+                continue
+            colour = (colours[arm], colours.get(base, OKABE_ITO[0]), COMPARABLE_COLOUR)[i]
+            hatch = (None, "//", None)[i]
+            style = _Series({}, "", colour)
+            band = mean_band(rows.assign(_all=0), col, ["_all"])
+            bar = _ci_bar(ax, x - 0.4 + width * (i + 0.5), width, band, style, hatch)
+            handles.setdefault(label.format(baseline=_text(base)), bar)
+    ax.set_xticks(range(len(groups)), [tick for tick, _, _ in groups])
+    arms = list(dict.fromkeys(arm for _, _, arm in groups))
+    if len(arms) > 1:  # each arm's name under its groups, a line between arms
+        for arm in arms:
+            xs = [x for x, (_, _, a) in enumerate(groups) if a == arm]
+            ax.annotate(
+                _text(arm),
+                (sum(xs) / len(xs), 0.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, -40),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontweight="bold",
+            )
+            if xs[0] > 0:
+                ax.axvline(xs[0] - 0.5, color="0.8", lw=0.8)
+    return list(handles.items())
 
 
 @_styled
 def retention_figure(results: Results) -> Figure | None:
-    """Retention per arm by cohort and by participation: bars of means with 95% CIs.
+    """Retention by cohort per arm, and participants' retention compared like with like.
 
-    Uses the run outcomes ``retention_12m`` (at week 52, or the horizon if shorter) and their
-    cohort and participation members, else the final week's ``retention`` family. Runs of an
-    arm without mentors (or mentees) are left out of that group, whose retention is 0 there
-    by definition.
+    The first panel: the week-0 workforce's 12-month retention (``retention_12m``, at week 52
+    or the horizon if shorter; else the final week's ``retention``) by cohort, per arm. The
+    second: each program arm's mentors, mentees and non-participants, next to the same
+    people in the baseline arm (hatched, baseline colour) and, for mentors and mentees, next
+    to comparable non-participants of their own arm (grey; same cohort and level, same
+    weeks). Bars are means with 95% intervals over replications.
 
     Args:
         results: Experiment results.
 
     Returns:
-        Two panels (by cohort, by participation), or None without retention columns.
+        The figure, or None without retention columns.
     """
     runs = results.runs
-    by_cohort, by_part, prefix = _retention_columns(runs.columns)
+    by_cohort, prefix = _retention_columns(runs.columns)
     series = _series(results, runs)
-    panels = [(t, g) for t, g in (("by cohort", by_cohort), ("by participation", by_part)) if g]
-    if not panels or not series or len(series) > MAX_SERIES:
+    if not by_cohort or not series or len(series) > MAX_SERIES:
         return None
-    counts = {"mentors": "mentors", "mentees": "mentees"}
+    groups = _like_with_like_groups(results) if "point" not in runs.columns else []
+    # inches per group: room for the bars and for the longest line of the tick labels
+    longest = max((len(line) for tick, _, _ in groups for line in tick.split("\n")), default=0)
+    inches = [max(0.5 * len(series), 0.6), max(1.0, 0.085 * longest)]
+    widths = [len(by_cohort) * inches[0]] + ([len(groups) * inches[1]] if groups else [])
+    fig = _new_figure(min(16.0, 1.4 + sum(widths)), 4.2)
+    axes = fig.subplots(1, len(widths), sharey=True, squeeze=False, width_ratios=widths)[0]
     keys = list(series[0].keys)
-    widths = [max(len(g), 2) for _, g in panels]
-    fig = _new_figure(min(14.0, 2.2 + 0.55 * len(series) * sum(widths) / 2), 3.9)
-    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False, width_ratios=widths)[0]
     width = 0.8 / len(series)
-    for ax, (title, groups) in zip(axes, panels, strict=True):
-        for g, (label, col) in enumerate(groups):
-            frame = runs
-            if label in counts and counts[label] in runs.columns:
-                frame = runs[runs[counts[label]] > 0]
-            if not len(frame):
-                continue
-            band = mean_band(frame, col, keys)
-            for i, s in enumerate(series):
-                row = band[s.mask(band)]
-                if not len(row):
-                    continue
+    ax = axes[0]
+    for g, (_, col) in enumerate(by_cohort):
+        band = mean_band(runs, col, keys)
+        for i, s in enumerate(series):
+            row = band[s.mask(band)]
+            if len(row):
                 _ci_bar(ax, g - 0.4 + width * (i + 0.5), width, row, s)
-        ax.set_xticks(range(len(groups)), [label for label, _ in groups])
-        ax.set_title(f"Retention {title}")
-        ax.set_ylim(0, 1.05)
-        ax.grid(axis="x", visible=False)
+    ax.set_xticks(range(len(by_cohort)), [label for label, _ in by_cohort])
+    ax.set_title("By cohort")
     horizon = _horizon(results)
     at = f"week {min(52, horizon)}" if prefix == "retention_12m" and horizon else "the end"
-    axes[0].set_ylabel(f"retained share at {at}")
-    fig.suptitle(f"Retention of the week-0 workforce ({_subtitle(results)})")
+    ax.set_ylabel(f"retained share at {at}")
     _legend(fig, series, bars=True)
+    if groups:
+        handles = _like_with_like_panel(axes[1], results, groups, arm_colours(results))
+        axes[1].set_title("Participants, like with like")
+        axes[1].legend(
+            [h for _, h in handles],
+            [n for n, _ in handles],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.3 if len({a for _, _, a in groups}) > 1 else -0.2),
+            fontsize=7.5,
+        )
+    for ax in axes:
+        ax.set_ylim(0, 1.0)
+        ax.grid(axis="x", visible=False)
+    fig.suptitle(f"Retention of the week-0 workforce ({_subtitle(results)})")
     return fig
 
 
@@ -538,7 +577,7 @@ def innovation_figure(results: Results) -> Figure | None:
         ax.set_xlabel("week")
         ax.set_ylabel(unit_of(outcome))
         ax.set_ylim(bottom=0)
-    fig.suptitle(f"Innovation by arm ({_subtitle(results)})")
+    fig.suptitle(f"Innovation by design ({_subtitle(results)})")
     _legend(fig, series)
     return fig
 
@@ -584,8 +623,11 @@ def pairs_figure(results: Results) -> Figure | None:
 
     Returns:
         Bars of the mean number of pairs per run by status (95% CI over replications) and,
-        when ``quality`` is present, the distribution (share of pairs) of final relationship
-        quality per arm; None without pairs.
+        when ``quality`` is present, the distribution (share of pairs) of the final
+        relationship quality of the pairs that were not dissolved early, per arm. Pairs
+        dissolved early all end just below the dissolution threshold (their quality fell
+        below it): a dashed line marks it, with their share, instead of a spike. None
+        without pairs.
     """
     counts = pair_status_counts(results)
     pairs = results.pairs
@@ -594,32 +636,43 @@ def pairs_figure(results: Results) -> Figure | None:
     series = [s for s in _series(results, pairs) if s.mask(pairs).any()]
     if not series or len(series) > MAX_SERIES:
         return None
-    keys = list(series[0].keys)
     has_quality = "quality" in pairs.columns
-    fig = _new_figure(9.2 if has_quality else 5.2, 3.9)
-    axes = fig.subplots(1, 2 if has_quality else 1, squeeze=False)[0]
     statuses = list(dict.fromkeys(counts["status"].astype(str)))
+    bars_width = max(4.6, 0.9 + 0.32 * len(series) * len(statuses))
+    fig = _new_figure(bars_width + (4.6 if has_quality else 0.0), 4.2)
+    axes = fig.subplots(1, 2 if has_quality else 1, squeeze=False, width_ratios=None)[0]
+    _status_bars(axes[0], counts, series, statuses)
+    if has_quality:
+        _quality_panel(axes[1], results, series)
+    fig.suptitle(f"Mentoring pairs ({_subtitle(results)})")
+    _legend(fig, series, bars=True)
+    return fig
+
+
+def _status_bars(ax: Axes, counts: pd.DataFrame, series: list[_Series], statuses: list[str]):
+    keys = list(series[0].keys)
     band = mean_band(counts, "count", [*keys, "status"])
+    band["low"] = band["low"].clip(lower=0.0)  # a count's mean is never below 0
     width = 0.8 / len(series)
-    ax = axes[0]
     for i, s in enumerate(series):
         sub = band[s.mask(band)]
         for g, status in enumerate(statuses):
             row = sub[sub["status"].astype(str) == status]
-            if not len(row):
-                continue
-            _ci_bar(ax, g - 0.4 + width * (i + 0.5), width, row, s)
+            if len(row):
+                _ci_bar(ax, g - 0.4 + width * (i + 0.5), width, row, s)
     ax.set_xticks(range(len(statuses)), [STATUS_LABELS.get(s, s) for s in statuses])
     ax.set_ylabel("pairs per run (pairs)")
     ax.set_title("Pairs by final status")
     ax.grid(axis="x", visible=False)
-    if has_quality:
-        ax = axes[1]
-        bins = np.linspace(0.0, 1.0, 21)
-        for s in series:
-            q = pairs.loc[s.mask(pairs), "quality"].dropna().to_numpy(float)
-            if not q.size:
-                continue
+
+
+def _quality_panel(ax: Axes, results: Results, series: list[_Series]) -> None:
+    pairs = results.pairs
+    dissolved = pairs["status"].astype(str) == "dissolved_early"
+    bins = np.linspace(0.0, 1.0, 21)
+    for s in series:
+        q = pairs.loc[s.mask(pairs) & ~dissolved, "quality"].dropna().to_numpy(float)
+        if q.size:
             ax.hist(
                 np.clip(q, 0.0, 1.0),
                 bins=bins,
@@ -629,20 +682,45 @@ def pairs_figure(results: Results) -> Figure | None:
                 linestyle=s.linestyle,
                 lw=1.6,
             )
-        ax.set_xlabel("final relationship quality (0-1)")
-        ax.set_ylabel("share of pairs")
-        ax.set_xlim(0, 1)
-        ax.set_title("Final relationship quality")
-    fig.suptitle(f"Mentoring pairs ({_subtitle(results)})")
-    _legend(fig, series, bars=True)
-    return fig
+    threshold = _dissolution_threshold(results)
+    if threshold is not None and dissolved.any():
+        share = float(dissolved.mean())
+        ax.axvline(threshold, color="0.35", ls="--", lw=1.0)
+        ax.annotate(
+            f"dissolution threshold\n({100 * share:.0f}% of pairs\ndissolved early)",
+            (threshold, 0.97),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="top",
+            fontsize=8,
+            color="0.3",
+        )
+    ax.set_xlabel("final relationship quality (0-1)")
+    ax.set_ylabel("share of pairs not dissolved early")
+    ax.set_xlim(0, 1)
+    ax.set_title("Final relationship quality")
 
 
-def _scale(outcome: str) -> tuple[float, str]:
+def _dissolution_threshold(results: Results) -> float | None:
+    scenario = (results.manifest or {}).get("scenario") or {}
+    value = ((scenario.get("dynamics") or {}).get("relationship") or {}).get("dissolve_below")
+    return float(value) if value is not None else None
+
+
+def _scale(outcome: str, currency: str) -> tuple[float, str]:
     if is_share(outcome):
         return 100.0, "points"
     unit = unit_of(outcome)
+    if unit == "currency":
+        return 1.0, currency
     return 1.0, unit if unit != "-" else ""
+
+
+def currency_of(results: Results) -> str:
+    """The scenario's currency code (USD when the manifest does not say)."""
+    scenario = (results.manifest or {}).get("scenario") or {}
+    return str(scenario.get("currency") or "USD")
 
 
 @_styled
@@ -667,6 +745,9 @@ def forest_figure(
     needed = {"arm", "outcome", "diff", f"{kind}_ci95_low", f"{kind}_ci95_high"}
     if not needed <= set(c.columns) or not len(c):
         return None
+    c = c[c["diff"].notna()]
+    if "against" in c.columns:  # differences from the baseline arm, not the contrasts in runs
+        c = c[c["against"].astype(str).str.endswith(", same replications")]
     shown = [o for o in outcomes if (c["outcome"] == o).any()]
     if not shown:
         return None
@@ -683,11 +764,13 @@ def forest_figure(
 
     rows_per = [int((c["outcome"] == o).sum()) for o in shown]
     longest = max(len(row_label(r)) for r in c.to_dict("records"))
-    fig = _new_figure(4.6 + 0.065 * longest, 0.9 + sum(0.32 * r + 0.55 for r in rows_per))
+    title = max(len(f"{label_of(o)} ({o})") for o in shown)
+    width = max(4.6 + 0.065 * longest, 0.6 + 0.065 * longest + 0.072 * title)
+    fig = _new_figure(width, 0.9 + sum(0.32 * r + 0.55 for r in rows_per))
     axes = fig.subplots(len(shown), 1, squeeze=False, height_ratios=[r + 1.2 for r in rows_per])
     for ax, outcome in zip(axes[:, 0], shown, strict=True):
         sub = c[c["outcome"] == outcome]
-        factor, unit = _scale(outcome)
+        factor, unit = _scale(outcome, currency_of(results))
         labels = []
         for y, rec in enumerate(sub.to_dict("records")):
             diff = float(rec["diff"]) * factor
@@ -710,8 +793,10 @@ def forest_figure(
         ax.set_yticks(range(len(labels)), labels)
         ax.set_ylim(len(labels) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
-        ax.set_title(_text(outcome), loc="left")
+        ax.set_title(_text(f"{label_of(outcome)} ({outcome})"), loc="left")
         ax.set_xlabel(f"difference ({unit})" if unit else "difference")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        ax.xaxis.set_major_formatter(FuncFormatter(_tick))
         low_all = min(0.0, float(sub[f"{kind}_ci95_low"].min()) * factor)
         high_all = max(0.0, float(sub[f"{kind}_ci95_high"].max()) * factor)
         pad = 0.08 * (high_all - low_all) or 1.0
@@ -723,16 +808,22 @@ def forest_figure(
     return fig
 
 
-def _ci_bar(ax, x: float, width: float, row: pd.DataFrame, style) -> None:
+def _tick(value: float, _pos: int) -> str:
+    """A tick label with thousands separators and no trailing zeros (``-25,000``, ``0.05``)."""
+    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.6g}"
+    return "0" if text in ("-0", "0.0") else text
+
+
+def _ci_bar(ax, x: float, width: float, row: pd.DataFrame, style, hatch: str | None = None):
     """One bar at ``x`` with its 95% CI as an error bar (``row`` has mean, low, high)."""
     mean = float(row["mean"].iloc[0])
     err = [[mean - float(row["low"].iloc[0])], [float(row["high"].iloc[0]) - mean]]
-    ax.bar(
+    return ax.bar(
         x,
         mean,
         width * 0.92,
         color=style.colour,
-        hatch=style.hatch,
+        hatch=hatch or style.hatch,
         edgecolor="white",
         linewidth=0,
         yerr=err,
@@ -841,7 +932,11 @@ def sweep_figure(results: Results, outcome: str | None = None) -> Figure | None:
     if xs_num is None:
         ax.set_xticks(range(len(categories)), [_text(v) for v in categories])
     ax.set_xlabel(_text(axis_label(x, parameter_unit(x))))
-    ax.set_ylabel(_text(axis_label(outcome)))
+    unit = unit_of(outcome)
+    ax.set_ylabel(_text(axis_label(outcome, currency_of(results) if unit == "currency" else unit)))
+    if is_share(outcome):  # a share's axis ends at 1 (its intervals do too)
+        low, high = ax.get_ylim()
+        ax.set_ylim(max(low, 0.0), min(high, 1.0))
     ax.set_title(
         _text(f"{outcome} against {_short(x)}" + (f", by {_short(line)}" if line else ""))
         + f"\n({_subtitle(results)})"
@@ -906,7 +1001,9 @@ def figure_bytes(fig: Figure, fmt: str, dpi: float | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def write_figures(results: Results, out_dir: str | Path) -> list[Path]:
+def write_figures(
+    results: Results, out_dir: str | Path, figures: dict[str, Figure] | None = None
+) -> list[Path]:
     """Write every figure the results allow as PNG and SVG into ``out_dir/figures/``.
 
     Each file is written to a temporary name and renamed into place. Figures that cannot be
@@ -915,6 +1012,7 @@ def write_figures(results: Results, out_dir: str | Path) -> list[Path]:
     Args:
         results: Experiment results.
         out_dir: The results folder.
+        figures: Figures already drawn (:func:`make_figures`), so the report can reuse them.
 
     Returns:
         The paths written, PNG then SVG for each figure, in :data:`FIGURES` order.
@@ -924,7 +1022,7 @@ def write_figures(results: Results, out_dir: str | Path) -> list[Path]:
     folder = Path(out_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, fig in make_figures(results).items():
+    for name, fig in (make_figures(results) if figures is None else figures).items():
         for fmt in ("png", "svg"):
             data = figure_bytes(fig, fmt)
             path = folder / f"{name}.{fmt}"

@@ -130,3 +130,36 @@ def test_seniority_rule():
         size=500, levels=5, span_of_control=8, seniority={"rule": "tenure", "min_tenure_years": 5.0}
     )
     assert (st.senior == (st.tenure >= 5.0)).all()
+
+
+def test_every_state_field_declares_what_it_holds():
+    import dataclasses
+
+    from sim.core.state import NETWORK, ROWS, SHARED, SLOTS, State
+
+    kinds = {f.name: State.holds(f.name) for f in dataclasses.fields(State)}
+    assert set(kinds.values()) <= {ROWS, SLOTS, NETWORK, SHARED}
+    assert {k for k, v in kinds.items() if v == SLOTS} == {"manager", "ancestors"}
+    st = build_organization(Organization(size=300, levels=4), Streams(8))
+    for name, kind in kinds.items():
+        value = getattr(st, name)
+        if kind in (ROWS, SLOTS):  # one row per slot
+            assert value.shape[0] == st.size, name
+
+
+def test_relabel_remaps_every_slot_valued_field_and_keeps_the_tree():
+    from sim.core.organization import relabel
+
+    st = build_organization(Organization(size=300, levels=4), Streams(8))
+    order = np.random.default_rng(2).permutation(st.size)
+    moved = relabel(st, order)
+    new_of_old = np.argsort(order)
+    # the same people: slot k of the new state is slot order[k] of the old one
+    assert np.array_equal(moved.age, st.age[order])
+    # the same tree: k's manager is the new slot of its old manager
+    boss = st.manager[order]
+    assert np.array_equal(moved.manager, np.where(boss >= 0, new_of_old[np.maximum(boss, 0)], -1))
+    anc = st.ancestors[order]
+    assert np.array_equal(moved.ancestors, np.where(anc >= 0, new_of_old[np.maximum(anc, 0)], -1))
+    # the same network, seen through the new slots
+    assert (moved.network != st.network[order][:, order]).nnz == 0

@@ -55,7 +55,12 @@ def test_replication_i_shares_its_seed_across_arms(small):
     b = res.runs[res.runs.arm == "b"].reset_index(drop=True)
     assert (a["seed"] == b["seed"]).all()
     # with no program in either arm, common random numbers make the arms identical run by run
-    pd.testing.assert_frame_equal(a.drop(columns="arm"), b.drop(columns="arm"))
+    # (but for the figures measured against the baseline arm a, which has none of its own)
+    against = ["arm", "net_benefit", "roi"]
+    pd.testing.assert_frame_equal(a.drop(columns=against), b.drop(columns=against))
+    assert a["roi"].isna().all() and a["net_benefit"].isna().all(), "no ROI against itself"
+    assert (b["net_benefit"] == 0).all(), "nothing differs, so nothing is gained or lost"
+    assert b["roi"].isna().all(), "a program that costs nothing has no return on investment"
 
 
 def test_two_workers_give_the_same_bytes(small, tmp_path):
@@ -91,9 +96,9 @@ def test_resume_refuses_a_different_scenario(small, tmp_path):
     from sim.experiments.experiment import Plan
 
     Store(tmp_path / "cut", Plan(scenario, [{}], 3).to_dict(), resume=False)
-    from sim import ScenarioError
+    from sim.core.errors import ResultsFolderError
 
-    with pytest.raises(ScenarioError, match=r"organization\.size"):
+    with pytest.raises(ResultsFolderError, match=r"organization\.size"):
         run_experiment(
             dict(small, organization={"size": 300, "levels": 4, "span_of_control": 8}),
             out=tmp_path / "cut",
@@ -129,9 +134,9 @@ def test_a_failing_replication_keeps_the_others(small, tmp_path, monkeypatch):
 
 def test_refuses_to_overwrite_a_results_folder(small, tmp_path):
     run_experiment(small, out=tmp_path / "r")
-    from sim import ScenarioError
+    from sim.core.errors import ResultsFolderError
 
-    with pytest.raises(ScenarioError, match="not empty"):
+    with pytest.raises(ResultsFolderError, match=r"not empty.*resume=True"):
         run_experiment(small, out=tmp_path / "r")
 
 

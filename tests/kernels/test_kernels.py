@@ -1,21 +1,21 @@
-"""The vector engine's shortcuts give the answers of the plain computations they replace.
+"""Each kernel of sim/kernels.py gives the answer of the plain computation it replaces.
 
-Each shortcut (neighbour counts kept up to date from the rows that changed, tie counts from
-neighbour counts, adoption and idea chances computed only below an upper bound, ties picked by
-geometric gaps) is checked against the direct computation it stands for: exactly where the
-shortcut only reorders work, statistically where it draws differently.
+Exactly where the kernel only reorders or skips work (bounded draws, neighbour counts, tie
+counts, counts by group, ring sums to float32 rounding), statistically where it draws
+differently (geometric gaps). The mechanisms that use a kernel are checked against their plain
+rule in tests/model/test_engines.py (the vector engine against the rule applied employee by
+employee).
 """
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from sim import kernels
 from sim.core.organization import build_organization
 from sim.core.organization_params import COHORTS, Organization
 from sim.core.rng import Streams
-from sim.kernels import NeighbourCounts
-from sim.mechanisms import adoption, innovation
-from sim.model.outcomes import TieIndex, tie_counts
+from sim.kernels import NeighbourCounts, NeighbourSums
 
 
 @pytest.fixture
@@ -50,137 +50,64 @@ def test_neighbour_counts_stay_equal_to_the_full_product_through_many_changes(st
         state.adopted |= rng.random(state.adopted.shape) < 0.01
         if week == 20:  # one big change: more rows than the incremental path takes
             state.alive[: state.size // 2] = ~state.alive[: state.size // 2]
-        c = counts.update(state)
+        c = _update(counts, state)
         got = np.column_stack([c.alive, c.seniors, c.underrepresented, c.adopted, c.cohort])
         # small integers in float32: exact, so equal, not merely close
         assert np.array_equal(got, _direct(state)), f"counts drifted at week {week}"
 
 
+def _update(counts, st):
+    return counts.update(st.alive, st.senior, st.underrepresented, st.adopted, st.cohort)
+
+
+def _ties(network):
+    coo = network.tocoo()
+    upper = coo.row < coo.col
+    return coo.row[upper], coo.col[upper]
+
+
 def test_tie_counts_equal_a_count_over_every_tie(state):
-    counts = NeighbourCounts(state.network, len(COHORTS)).update(state)
-    ties = TieIndex(state.network)
-    a, b = ties.a, ties.b
+    counts = _update(NeighbourCounts(state.network, len(COHORTS)), state)
+    a, b = _ties(state.network)
     live = state.alive[a] & state.alive[b]
     a, b = a[live], b[live]
-    extra = (np.array([0, 1, 2, -1]), np.array([5, 6, -1, 7]))  # -1: a person who left
-    n, gen, grp = tie_counts(counts, state.alive, state.cohort, state.underrepresented, extra)
-    ea, eb = extra[0][:2], extra[1][:2]
-    ok = state.alive[ea] & state.alive[eb]
-    ea, eb = ea[ok], eb[ok]
-    assert n == a.size + ea.size
-    assert (
-        gen
-        == (state.cohort[a] != state.cohort[b]).sum() + (state.cohort[ea] != state.cohort[eb]).sum()
-    )
-    assert (
-        grp
-        == (state.underrepresented[a] != state.underrepresented[b]).sum()
-        + (state.underrepresented[ea] != state.underrepresented[eb]).sum()
-    )
+    n, gen, grp = kernels.tie_counts(counts, state.alive, state.cohort, state.underrepresented)
+    assert n == a.size
+    assert gen == (state.cohort[a] != state.cohort[b]).sum()
+    assert grp == (state.underrepresented[a] != state.underrepresented[b]).sum()
     assert 0 < gen < n and 0 < grp < n, "both kinds of tie occur, so the check has teeth"
 
 
-def test_chain_push_at_entries_equals_the_full_push_to_the_last_bit(state):
-    adopted = state.adopted & state.alive[:, None]
-    full = adoption.chain_push(state, adopted.astype(float), 0.3)
-    rng = np.random.default_rng(3)
-    rows = rng.integers(0, state.size, 500)
-    techs = rng.integers(0, state.adopted.shape[1], 500)
-    at = adoption.chain_push_at(state, 0.3, rows, techs)
-    assert np.array_equal(at, full[rows, techs])
-    assert at.max() > 1.0, "pushes from more than one level up are part of the check"
-
-
-def _adopt_directly(st, params, week, introduced, draws, exposure):
-    """The plain rule: the hazard of every employee and technology, compared with the draws."""
-    adopted = st.adopted.astype(np.float64)
-    share = adoption.neighbour_mean(st.network, st.alive, adopted)
-    push = adoption.chain_push(st, adopted * st.alive[:, None], params.chain_decay)
-    skill = np.stack([st.tech_skill(t) for t in range(adopted.shape[1])], axis=1)
-    prob = adoption.weekly_probability(adoption.hazard(params, skill, share, push, exposure))
-    return (draws < prob) & ~st.adopted & st.alive[:, None] & (introduced[None, :] <= week)
-
-
-@pytest.mark.parametrize("with_counts", [False, True])
-def test_adoption_below_the_bound_adopts_exactly_who_the_plain_rule_adopts(state, with_counts):
-    # strong hazards, so that many draws fall between the chance and the bound
-    params = adoption.AdoptionParams(innovation=3.0, imitation=30.0, manager_push=8.0)
-    introduced = np.array([0, 0, 10])
+@pytest.mark.parametrize("with_mask", [False, True])
+def test_bernoulli_below_the_bound_succeeds_exactly_where_the_plain_rule_does(with_mask):
     rng = np.random.default_rng(4)
-    exposure = np.where(rng.random(state.adopted.shape) < 0.1, 1.0, 0.0)
-    for week in (3, 12):
-        draws = np.random.default_rng(week).random(state.adopted.shape)
-        expected = _adopt_directly(state, params, week, introduced, draws, exposure)
-        before = state.adopted.copy()
-        counts = None
-        if with_counts:
-            c = NeighbourCounts(state.network, len(COHORTS)).update(state)
-            counts = (c.alive, c.adopted)
-        n = adoption.apply(
-            state, params, week, introduced, np.random.default_rng(week), exposure, counts
-        )
-        assert np.array_equal(state.adopted & ~before, expected)
-        assert n == expected.sum() > 20, "enough adoptions for the comparison to mean something"
-        assert (state.adopted_week[expected] == week).all()
+    chances = rng.uniform(0.0, 0.2, (3000, 4))
+    draws = rng.random((3000, 4)) * 0.25  # many draws between the chance and the bound
+    eligible = rng.random((3000, 4)) < 0.7 if with_mask else None
+    asked = []
+
+    def chance(flat):
+        asked.append(flat.size)
+        return chances.reshape(-1)[flat]
+
+    got = kernels.bernoulli_below_bound(draws, 0.2, chance, eligible)
+    plain = draws < chances
+    if with_mask:
+        plain &= eligible
+    assert np.array_equal(got, np.flatnonzero(plain))
+    assert got.size > 1000, "enough successes for the comparison to mean something"
+    # the work saved: chances are asked only below the bound (and, with a mask, where eligible)
+    assert asked[0] == ((draws < 0.2) & (eligible if with_mask else True)).sum() < draws.size
 
 
-def test_the_adoption_bound_is_above_every_chance(state):
-    params = adoption.AdoptionParams()
-    state.skills[:] = 1.0
-    state.adopted[:] = True  # every neighbour and manager adopted: the largest hazard
-    push = adoption.chain_push(state, state.adopted.astype(float), params.chain_decay)
-    top = adoption.hazard(params, np.ones(state.adopted.shape), 1.0, push, np.ones_like(push))
-    assert adoption.weekly_probability(top).max() <= adoption.upper_probability(
-        params, state, np.ones_like(push)
+def test_bernoulli_below_the_bound_allows_for_rounding_in_the_bound():
+    # a chance worked out to one ulp above its bound (rounding): the draw at the bound still
+    # succeeds, as under the plain rule
+    above = np.nextafter(0.3, 1.0)
+    got = kernels.bernoulli_below_bound(
+        np.array([0.3, 0.31]), 0.3, lambda i: np.full(i.size, above)
     )
-
-
-def test_ideas_below_the_bound_are_the_ideas_of_the_plain_rule(state):
-    params = innovation.InnovationParams(idea_rate=0.3, cross_department_bonus=1.0)
-    ties = TieIndex(state.network)
-    rng = np.random.default_rng(6)
-    a, b = ties.a, ties.b
-    weight = rng.integers(1, 4, a.size).astype(float)
-    u = rng.random((a.size, 2))
-    got = innovation._ideas(state, a, b, weight, u, params, 4)
-    # the plain rule: every interaction's exact chance
-    cross = (state.department[a] != state.department[b]).astype(float)
-    p = (
-        1.0
-        - (1.0 - innovation.idea_probability(state.skills[a], state.skills[b], cross, params))
-        ** weight
-    )
-    idea = u[:, 0] < p
-    s = innovation.sponsor(a[idea], b[idea], state.level, state.manager)
-    p_impl = innovation.implementation_probability(state.level[s], state.attitudes[s, 1], 4, params)
-    assert got == (int(idea.sum()), int((u[idea, 1] < p_impl).sum()))
-    assert got[0] > 50
-
-
-def test_tie_ideas_drop_draws_above_the_bound_before_reading_the_ties(state):
-    """The week's tie ideas equal the plain rule applied to every interacting live tie."""
-    params = innovation.InnovationParams(
-        idea_rate=0.3, cross_department_bonus=1.0, interaction_rate=0.5
-    )
-    # skills of 1 and 0.5 in turn: ties across them have chances up to 3/4 of the bound
-    state.skills[:] = np.where(np.arange(state.size) % 2, 1.0, 0.5)[:, None]
-    ties = TieIndex(state.network)
-    got = innovation.tie_ideas(state, ties.a, ties.b, params, 4, np.random.default_rng(9))
-    # the plain rule, from the same draws: every picked tie with two current employees
-    rng = np.random.default_rng(9)
-    pick = innovation.bernoulli_indices(ties.a.size, params.interaction_rate, rng)
-    u = rng.random((pick.size, 2))
-    a, b = ties.a[pick], ties.b[pick]
-    live = state.alive[a] & state.alive[b]
-    a, b, u = a[live], b[live], u[live]
-    cross = (state.department[a] != state.department[b]).astype(float)
-    p = innovation.idea_probability(state.skills[a], state.skills[b], cross, params)
-    assert p.max() > 0.6 * innovation._idea_bound(params, 1.0), "chances near the bound occur"
-    idea = u[:, 0] < p
-    s = innovation.sponsor(a[idea], b[idea], state.level, state.manager)
-    p_impl = innovation.implementation_probability(state.level[s], state.attitudes[s, 1], 4, params)
-    assert got == (int(idea.sum()), int((u[idea, 1] < p_impl).sum()))
-    assert got[0] > 50 and (~live).any(), "ideas occur and some picked ties have a vacant end"
+    assert got.tolist() == [0]
 
 
 def test_bernoulli_indices_pick_each_trial_with_its_chance():
@@ -189,7 +116,7 @@ def test_bernoulli_indices_pick_each_trial_with_its_chance():
     hits = np.zeros(n)
     sizes = []
     for _ in range(reps):
-        idx = innovation.bernoulli_indices(n, p, rng)
+        idx = kernels.bernoulli_indices(n, p, rng)
         assert (np.diff(idx) > 0).all() and idx[0] >= 0 and idx[-1] < n
         hits[idx] += 1
         sizes.append(idx.size)
@@ -200,10 +127,10 @@ def test_bernoulli_indices_pick_each_trial_with_its_chance():
     first, last = hits[: n // 10].sum(), hits[-n // 10 :].sum()
     assert abs(first - last) < 4 * np.sqrt(first + last)
     # edge cases: nothing, everything, and a stream that is the same whatever the state
-    assert innovation.bernoulli_indices(n, 0.0, rng).size == 0
-    assert innovation.bernoulli_indices(5, 1.0, rng).tolist() == [0, 1, 2, 3, 4]
-    one = innovation.bernoulli_indices(1000, 0.3, np.random.default_rng(8))
-    two = innovation.bernoulli_indices(1000, 0.3, np.random.default_rng(8))
+    assert kernels.bernoulli_indices(n, 0.0, rng).size == 0
+    assert kernels.bernoulli_indices(5, 1.0, rng).tolist() == [0, 1, 2, 3, 4]
+    one = kernels.bernoulli_indices(1000, 0.3, np.random.default_rng(8))
+    two = kernels.bernoulli_indices(1000, 0.3, np.random.default_rng(8))
     assert np.array_equal(one, two)
 
 
@@ -213,44 +140,27 @@ def test_bernoulli_indices_keep_drawing_when_the_first_block_falls_short():
             return np.ones(size, dtype=np.int64)
 
     # the first block (about n * p gaps) covers a fortieth of the trials; the rest follow
-    assert np.array_equal(innovation.bernoulli_indices(1000, 0.01, EveryTrial()), np.arange(1000))
+    assert np.array_equal(kernels.bernoulli_indices(1000, 0.01, EveryTrial()), np.arange(1000))
 
 
 def test_neighbour_counts_work_on_a_network_without_ties():
     st = build_organization(Organization(size=20, levels=3), Streams(1))
     st.network = sp.csr_matrix((20, 20), dtype=np.float32)
-    c = NeighbourCounts(st.network, len(COHORTS)).update(st)
+    c = _update(NeighbourCounts(st.network, len(COHORTS)), st)
     assert not c.alive.any() and not c.adopted.any()
 
 
 @pytest.mark.parametrize("n_tech", [3, 8, 11])
 def test_adopters_by_group_count_every_adopter_once(n_tech):
-    from sim.model.outcomes import _adopters_by
-
     rng = np.random.default_rng(10)
     group = rng.integers(0, 5, 3000).astype(np.int16)
     mask = rng.random(3000) < 0.8
     adopted = rng.random((3000, n_tech)) < 0.3
-    sums, size = _adopters_by(group, 5, mask, adopted)
+    sums, size = kernels.count_by_group(group, 5, mask, adopted)
     for g in range(5):
         inside = mask & (group == g)
         assert size[g] == inside.sum()
         assert np.array_equal(sums[g], adopted[inside].sum(axis=0))
-
-
-def test_leavers_below_the_bound_are_the_leavers_of_the_plain_rule(state):
-    from sim.mechanisms import retention
-
-    params = retention.RetentionParams(engagement_effect=6.0)
-    state.age[:] = np.random.default_rng(11).uniform(20, 70, state.size)
-    reference = np.array([0.7, 0.6, 0.5, 0.6])
-    draws = np.random.default_rng(12).random(state.size) ** 6  # many small draws
-    quits, retires = retention.leavers(state, params, 65.0, reference, draws)
-    p = retention.quit_probability(state.cohort, state.engagement, reference, params)
-    retire = state.alive & (state.age >= 65.0)
-    assert np.array_equal(quits, np.flatnonzero(state.alive & ~retire & (draws < p)))
-    assert np.array_equal(retires, np.flatnonzero(retire))
-    assert quits.size > 20
 
 
 def test_neighbour_sums_over_ring_and_rest_equal_the_sparse_product(state):
@@ -258,14 +168,17 @@ def test_neighbour_sums_over_ring_and_rest_equal_the_sparse_product(state):
     values = np.random.default_rng(13).random((state.size, 11)).astype(np.float32)
     direct = (state.network @ values.astype(np.float64)).astype(np.float32)
     # float32 sums of about ten values below 1, added in another order: within a few ulps
-    assert np.allclose(state.neighbour_sum(values), direct, rtol=0, atol=4e-6)
+    assert np.allclose(
+        NeighbourSums(state.network, state.ring_half)(values), direct, rtol=0, atol=4e-6
+    )
     # any network gives the right sums: the ring is only a hint about where ties lie
     rng = np.random.default_rng(14)
     a, b = rng.integers(0, state.size, (2, 3000))
     other = sp.coo_matrix((np.ones(6000, np.float32), (np.r_[a, b], np.r_[b, a])))
     other = sp.csr_matrix(other, shape=(state.size, state.size))
     other.data[:] = 1.0
-    state.network = other
     assert np.allclose(
-        state.neighbour_sum(values), other @ values.astype(np.float64), rtol=0, atol=4e-6
+        NeighbourSums(other, state.ring_half)(values), other @ values.astype(np.float64), atol=4e-6
     )
+    # no ring: the plain product
+    assert np.array_equal(NeighbourSums(other, 0)(values), other @ values)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sim import ReverseMentoringModel, load_scenario
 from sim.core.organization_params import COHORTS
 from sim.mechanisms import attitudes, innovation, learning, meetings, relationship, retention
+from sim.model.outcomes import is_program_outcome
 from tests.conftest import assert_negative, assert_positive, experiment, mentee_gain, paired
 
 MANDATORY = {"pairing": "random", "participation": "mandatory"}
@@ -235,9 +236,10 @@ def test_no_program_gives_no_mentoring_outcomes():
         "ideas_from_meetings",
         "mentoring_ties",
         "mentor_leadership_growth",
-        "retention_mentors",
     ):
         assert out[name] == 0.0, name
+    for name in ("retention_mentors", "retention_12m_mentors", "mean_relationship_quality"):
+        assert np.isnan(out[name]), f"{name}: a mean over nobody is NA, not 0"
     assert model.pairs().empty
 
 
@@ -371,7 +373,12 @@ def test_invariants_hold_for_random_valid_parameters(
     ts = model.timeseries()
     values = ts.to_numpy(float)
     assert np.isfinite(values).all(), "no NaN or infinity in any weekly outcome"
-    assert all(np.isfinite(v) for v in model.final_outcomes().values())
+    final = model.final_outcomes()
+    # per run, a mean over nobody is NA (no mentors, no active pair): never infinite
+    assert all(np.isfinite(v) or np.isnan(v) for v in final.values())
+    assert all(np.isfinite(v) for k, v in final.items() if not is_program_outcome(k)), (
+        "only program outcomes may be undefined"
+    )
     departures = (ts["leavers"] + ts["retirements"] + ts["promotions"]).to_numpy()
     window = np.concatenate([np.zeros(delay + 2), departures])
     recent = departures - window[: departures.size]

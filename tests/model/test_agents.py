@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from sim import JuniorEmployee, ReverseMentoringModel, SeniorEmployee
+from sim import JuniorEmployee, ReverseMentoringModel, SeniorEmployee, load_scenario
+from sim.core.phase import Mechanism
 
 
 def test_agents_are_views_both_ways(small):
@@ -59,3 +60,50 @@ def test_agents_follow_leavers_hires_and_promotions(small):
         with pytest.raises(KeyError):
             model.agent_at(int(vacant[0]))
     assert len(model.agents_by_type[SeniorEmployee]) == int((st.alive & st.senior).sum())
+
+
+class _Count(Mechanism):
+    """A test mechanism: each current employee counts the weeks it was here (a rule of one row)."""
+
+    name = "weeks_here"
+    reads = ("alive",)
+    writes = ()
+    draws_per_employee = 1
+
+    def prepare(self, world):
+        return world.state.alive.copy()
+
+    def rule(self, inputs, who, draws):
+        return {"here": inputs[who], "draw": draws[..., 0]}
+
+    def write(self, world, inputs, who, changes):
+        world.weeks_here[who] += changes["here"]
+
+
+@pytest.mark.parametrize("engine", ["vector", "agent"])
+def test_an_added_mechanism_runs_in_the_step_of_either_engine(engine):
+    scenario = load_scenario(
+        {"engine": engine, "organization": {"size": 80, "levels": 3, "span_of_control": 10}}
+    )
+    model = ReverseMentoringModel(scenario, rng=3)
+    model.weeks_here = np.zeros(model.state.size)
+    model.add_phase(_Count(None), after="adoption")
+    names = [p.name for p in model.phases]
+    assert names.index("weeks_here") == names.index("adoption") + 1
+    model.run(5)
+    # without leavers in 5 weeks most employees were here every week
+    assert model.weeks_here.max() == 5 and np.median(model.weeks_here) == 5
+    with pytest.raises(ValueError, match="already in the step"):
+        model.add_phase(_Count(None))
+    with pytest.raises(ValueError, match="no phase named 'lunch'"):
+        model.add_phase("other", lambda m: None, after="lunch")
+
+
+def test_a_plain_function_phase_runs_last_before_the_outcomes():
+    scenario = load_scenario({"organization": {"size": 60, "levels": 3, "span_of_control": 10}})
+    model = ReverseMentoringModel(scenario, rng=1)
+    seen = []
+    model.add_phase("watch", lambda m: seen.append(m.now))
+    assert model.phases[-1].name == "watch"
+    model.run(3)
+    assert seen == [0, 1, 2]

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from sim import ReverseMentoringModel, load_scenario, run_experiment
+from sim.experiments.stats import t_interval
 
 
 def model(program, weeks=30, seed=1, size=400, **extra):
@@ -36,8 +37,15 @@ def test_waves_start_when_asked_with_their_sizes():
 
 
 def test_group_boards_have_the_requested_size_and_honour_capacity():
+    # boards that go on smaller when a mentor leaves: the mentors column is the founding board
     m = model(
-        {"pairing": "influence_first", "format": "group", "group_size": 3, "mentor_capacity": 2}
+        {
+            "pairing": "influence_first",
+            "format": "group",
+            "group_size": 3,
+            "mentor_capacity": 2,
+            "board_departures": "continue",
+        }
     )
     pairs = m.pairs()
     sizes = pairs["mentors"].str.split("+").map(len)
@@ -111,3 +119,61 @@ def test_same_seed_same_pairs_and_pairs_parquet(tmp_path):
     assert {"start", "end", "status", "meetings_held", "meetings_missed", "quality"} <= set(
         saved.columns
     )
+
+
+def test_the_pair_book_exposes_each_board_column_by_name():
+    from sim.program.book import _BOARD_FIELDS, PairBook
+
+    book = PairBook()
+    for b in range(20):  # past the first growth of the arrays
+        book.add(b, (100 + b, 200 + b), wave=0, quality=0.5 + b / 100, status=0)
+    assert np.array_equal(book.mentee, np.arange(20))
+    assert np.allclose(book.quality, 0.5 + np.arange(20) / 100)
+    for name in _BOARD_FIELDS:  # every column is a declared attribute of the class
+        assert name in vars(PairBook), name
+        assert getattr(book, name).shape == (20,), name
+    assert book.links[1].tolist()[:4] == [100, 200, 101, 201]
+
+
+def test_a_junior_board_survives_a_mentor_leaving():
+    # young mentors leave fast, so many boards lose a member during their year
+    young_leave = {"annual_turnover": {"gen_z": 0.5, "millennial": 0.5}}
+    board = {
+        "pairing": "influence_first",
+        "format": "group",
+        "group_size": 4,
+        "eligibility": {"mentee_min_level": 2},
+        "duration_months": 12,
+    }
+    res = run_experiment(
+        {
+            "seed": 8,
+            "horizon_weeks": 52,
+            "replications": 6,
+            "organization": {"size": 600, "levels": 5},
+            "dynamics": {"retention": young_leave},
+            "arms": [
+                {"name": "replace", "program": board},
+                {"name": "continue", "program": {**board, "board_departures": "continue"}},
+            ],
+        }
+    )
+    pairs = res.pairs.copy()
+    lost = pairs["mentors_left"] != ""
+    by_arm = pairs.assign(lost=lost).groupby(["arm", "replication"])
+    # the old rule ended every board that lost a mentor; now only the mentee's departure (or
+    # the last mentor's, which four mentors make rare) ends one
+    old_rule = by_arm.apply(lambda g: ((g["status"] == "ended_by_departure") | g["lost"]).mean())
+    now = by_arm.apply(lambda g: (g["status"] == "ended_by_departure").mean())
+    low, high = t_interval((old_rule - now).loc["replace"].to_numpy())
+    assert low > 0, f"boards kept alive by going on after a departure: [{low:.3f}, {high:.3f}]"
+    replace = pairs[pairs["arm"] == "replace"]
+    went_on = replace[(replace["mentors_left"] != "") & (replace["status"] != "ended_by_departure")]
+    assert len(went_on) > 5, "boards that lost a mentor went on"
+    seats = went_on["mentors"].str.split("+").map(len) - went_on["mentors_left"].str.split("+").map(
+        len
+    )
+    assert (seats == 4).mean() > 0.8, f"and mostly got their seat filled: {seats.value_counts()}"
+    runs = res.runs.set_index(["arm", "replication"])
+    assert (runs.loc["replace", "mentors_replaced"] > 0).all()
+    assert (runs.loc["continue", "mentors_replaced"] == 0).all()

@@ -80,11 +80,11 @@ def test_text_seeds_are_reproducible():
 
 
 def test_model_class_takes_the_controls_as_keywords():
-    # SolaraViz rebuilds the model on Reset as type(model)(**controls)
+    # Mesa's model controller rebuilds the model on Reset as type(model)(**controls)
     params = inspect.signature(app.MentoringAppModel.__init__).parameters
     controls = app.model_params()
     assert set(controls) <= set(params)
-    assert "scenario" not in params  # else SolaraViz would pass it a Mesa scenario
+    assert "scenario" not in params  # else Mesa's controller would pass it a Mesa scenario
     assert all(p.default is not inspect.Parameter.empty for n, p in params.items() if n != "self")
 
 
@@ -210,15 +210,35 @@ def test_step_button_advances_the_model_and_the_views():
     try:
         assert model.value.steps == 0
         assert status(rc).startswith("Week 0 of 12")
-        (before,) = chart_images(rc)
+        before = chart_images(rc)
+        assert len(before) == 2, "adoption and retention beside the network, two charts below"
         step = rc.find(v.Btn, children=["Step"])
         step.widget.click()
         step.widget.click()
         assert model.value.steps == 2
         assert status(rc).startswith("Week 2 of 12")
-        (after,) = chart_images(rc)
-        assert after != before, "the charts did not redraw after Step"
-        assert rc.find(v.Html, children=["Time: 2.0"])  # SolaraViz's own step counter
+        after = chart_images(rc)
+        assert all(a != b for a, b in zip(after, before, strict=True)), "charts not redrawn"
+        texts = [w.children[0] for w in rc.find(v.Html).widgets if w.children]
+        assert not any(str(t).startswith("Time:") for t in texts), "the week is counted once"
+    finally:
+        rc.close()
+
+
+def test_every_slider_shows_its_value_and_the_run_controls_say_what_they_do():
+    _model, rc = render_page(**SMALL)
+    try:
+        labels = [w.label for w in rc.find(v.Slider).widgets]
+        assert "Employees: 150" in labels and "Executive sponsorship: 0.5" in labels
+        assert "Weeks per step: 1" in labels
+        assert f"Pause while playing: {app.PLAY_INTERVAL_MS} ms" in labels
+        assert all(": " in label for label in labels), labels
+        rc.find(v.Slider, label="Meetings per month: 2").widget.v_model = 4.0
+        assert "Meetings per month: 4" in [w.label for w in rc.find(v.Slider).widgets]
+        texts = " ".join(str(w.children[0]) for w in rc.find(v.Html).widgets if w.children)
+        assert app.RUN_HELP in texts and "Changes apply when you press Reset." in texts
+        for mesa_word in ("Play Interval", "Render Interval", "Use Threads"):
+            assert mesa_word not in texts and mesa_word not in " ".join(labels)
     finally:
         rc.close()
 
@@ -228,7 +248,7 @@ def test_changing_a_control_and_reset_rebuild_the_model():
     try:
         first = model.value
         assert first.state.size == 150
-        rc.find(v.Slider, label="Employees").widget.v_model = 250
+        rc.find(v.Slider, label="Employees: 150").widget.v_model = 250
         rc.find(v.Select, label="Pairing policy").widget.v_model = "random"
         rc.find(v.Btn, children=["Reset"]).widget.click()
         rebuilt = model.value
@@ -236,11 +256,21 @@ def test_changing_a_control_and_reset_rebuild_the_model():
         assert isinstance(rebuilt, app.MentoringAppModel)
         assert rebuilt.state.size == 250
         assert rebuilt.program.program.pairing == "random"
+        assert rebuilt.config.horizon_weeks == 12, "the other settings are kept"
         assert rebuilt.steps == 0
         assert status(rc).endswith("0 active mentoring links")
         assert "250 employees" in status(rc)
     finally:
         rc.close()
+
+
+def test_the_log_says_where_the_front_end_files_come_from(monkeypatch):
+    monkeypatch.setattr(app, "missing_frontend_packages", lambda: [])
+    assert "no network needed" in app.assets_message()
+    monkeypatch.setattr(app, "missing_frontend_packages", lambda: ["requirejs@2.3.6"])
+    message = app.assets_message()
+    assert "requirejs@2.3.6" in message and "mentorsim app --install-assets" in message
+    assert str(app.frontend_folder()) in message
 
 
 def test_module_exposes_the_page_and_main():

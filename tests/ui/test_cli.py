@@ -27,7 +27,7 @@ def test_run_writes_the_results_folder(tmp_path, capsys):
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "adoption_seniors" in printed and str(out) in printed, "a compact summary is printed"
+    assert "Senior adoption (%)" in printed and str(out) in printed, "a compact summary is printed"
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 4 and runs["headcount"].between(180, 200).all()
     ts = pd.read_parquet(out / "timeseries.parquet")

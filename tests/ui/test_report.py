@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 from sim import run_experiment
+from sim.experiments.stats import share_interval, t_interval
 from sim.ui.figures import (
     adoption_figure,
     forest_figure,
@@ -23,7 +24,13 @@ from sim.ui.figures import (
     unit_of,
     write_figures,
 )
-from sim.ui.report import describe_program, difference_sentence, render_report, write_report
+from sim.ui.report import (
+    describe_program,
+    difference_sentence,
+    executive_summary,
+    render_report,
+    write_report,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -82,22 +89,19 @@ def test_figures_are_written_as_png_and_svg_the_same_every_time(small, tmp_path)
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
 
 
-def test_mean_band_is_the_t_interval(small):
+def test_mean_band_is_the_reports_interval(small):
     ts = small.timeseries
     band = mean_band(ts, "adoption_seniors", ["arm", "week"])
     assert len(band) == ts["arm"].nunique() * ts["week"].nunique()
-    values = ts.loc[
-        (ts["arm"] == "reverse_mentoring") & (ts["week"] == 10), "adoption_seniors"
-    ].to_numpy(float)
-    n = values.size
-    low, high = stats.t.interval(
-        0.95, n - 1, loc=values.mean(), scale=values.std(ddof=1) / np.sqrt(n)
-    )
+    at = (ts["arm"] == "reverse_mentoring") & (ts["week"] == 10)
+    values = ts.loc[at, "adoption_seniors"].to_numpy(float)
+    # a share: the bounded (logit t) interval of the summary tables
+    low, high = share_interval(values)
     row = band[(band["arm"] == "reverse_mentoring") & (band["week"] == 10)].iloc[0]
-    assert row["n"] == n == 3
+    assert row["n"] == 3
     assert row["mean"] == pytest.approx(values.mean())
     assert (row["low"], row["high"]) == (pytest.approx(low), pytest.approx(high))
-    assert high > low  # a real band, not a degenerate one
+    assert 0 < low < high < 1  # a real band, inside the share's bounds
 
     # the band drawn in the seniors' panel is that interval
     fig = adoption_figure(small)
@@ -107,6 +111,16 @@ def test_mean_band_is_the_t_interval(small):
     at_week = vertices[np.isclose(vertices[:, 0], 10.0), 1]
     assert at_week.min() == pytest.approx(low) and at_week.max() == pytest.approx(high)
     assert seniors.get_xlabel() == "week" and fig.axes[0].get_ylabel() == "adopted share"
+
+    # not a share: the t interval
+    ideas = ts.loc[at, "ideas"].to_numpy(float)
+    row = mean_band(ts, "ideas", ["arm", "week"])
+    row = row[(row["arm"] == "reverse_mentoring") & (row["week"] == 10)].iloc[0]
+    assert (row["low"], row["high"]) == pytest.approx(t_interval(ideas))
+    n = ideas.size
+    assert row["high"] == pytest.approx(
+        ideas.mean() + stats.t.ppf(0.975, n - 1) * ideas.std(ddof=1) / np.sqrt(n)
+    )
 
 
 def test_mean_band_of_a_single_value_has_no_width():
@@ -129,20 +143,23 @@ def test_forest_plot_has_a_row_per_arm_and_outcome(small):
     fig = forest_figure(small)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert titles == [
-        "adoption_seniors",
-        "digital_skill_gap",
-        "retention_12m",
-        "implemented_per_100_per_year",
-        "mean_resistance_seniors",
-        "roi",
-    ]
+        "Senior adoption (adoption_seniors)",
+        "Digital skill gap (digital_skill_gap)",
+        "12-month retention (retention_12m)",
+        "Implemented-idea rate (implemented_per_100_per_year)",
+        "Seniors' resistance to being mentored (mean_resistance_seniors)",
+    ], "plain names, and no ROI: an arm's own figure is not a difference"
     ax = fig.axes[0]
-    row = small.comparison.set_index(["arm", "outcome"]).loc[
-        ("reverse_mentoring", "adoption_seniors")
-    ]
+    c = small.comparison
+    row = c[
+        (c["arm"] == "reverse_mentoring")
+        & (c["outcome"] == "adoption_seniors")
+        & c["against"].str.endswith("same replications")
+    ].iloc[0]
     (x, _), *_ = ax.containers[0].lines[0].get_xydata()
     assert x == pytest.approx(100 * row["diff"])  # shares in points
     assert ax.get_xlabel() == "difference (points)"
+    assert len(ax.get_xticks()) <= 7, "few enough ticks not to run together"
 
 
 # ---------------------------------------------------------------------- the report
@@ -158,7 +175,7 @@ def test_report_is_self_contained(small, tmp_path):
     lowered = report.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", lowered)
     assert "<link" not in lowered and "<script" not in lowered and "@import" not in lowered
-    assert "<details>" in report and "&quot;baseline_arm&quot;" in report
+    assert "<details>" in report and "&#34;baseline_arm&#34;" in report
 
 
 def test_report_describes_the_scenario(report):
@@ -180,16 +197,15 @@ def expected_sentence(row, what: str) -> str:
         sign = "+" if d > 0 else ""
         return (
             f"{arm} made no clear difference to {what} compared with {base}: "
-            f"{sign}{_points(d)} points (95% CI {_points(lo)} to {_points(hi)})"
+            f"{sign}{_points(d)} points [{_points(lo)}, {_points(hi)}]"
         )
     if d > 0:
         return (
-            f"{arm} raised {what} by {_points(d)} points "
-            f"(95% CI {_points(lo)} to {_points(hi)}) over {base}"
+            f"{arm} raised {what} by {_points(d)} points [{_points(lo)}, {_points(hi)}] over {base}"
         )
     return (
         f"{arm} lowered {what} by {_points(-d)} points "
-        f"(95% CI {_points(-hi)} to {_points(-lo)}) compared with {base}"
+        f"[{_points(-hi)}, {_points(-lo)}] compared with {base}"
     )
 
 
@@ -203,6 +219,7 @@ def expected_sentence(row, what: str) -> str:
 )
 def test_report_states_each_difference_in_words(small, report, outcome, what):
     c = small.comparison
+    c = c[c["against"].str.endswith("same replications")]
     row = c[(c["arm"] == "reverse_mentoring") & (c["outcome"] == outcome)].iloc[0]
     sentence = expected_sentence(row, what)
     assert difference_sentence(row, horizon=20) == sentence
@@ -213,30 +230,33 @@ def test_sentence_wording_follows_the_sign_and_the_interval():
     row = {
         "arm": "reverse_mentoring",
         "baseline": "no_program",
+        "against": "no_program, same replications",
         "outcome": "adoption_seniors",
         "diff": 0.0401,
         "paired_ci95_low": 0.0268,
         "paired_ci95_high": 0.0523,
     }
     assert difference_sentence(row, horizon=52) == (
-        "reverse_mentoring raised senior adoption at week 52 by 4.0 points "
-        "(95% CI 2.7 to 5.2) over no_program"
+        "reverse_mentoring raised senior adoption at week 52 by 4.0 points [2.7, 5.2] "
+        "over no_program"
     )
     down = {**row, "diff": -0.0401, "paired_ci95_low": -0.0523, "paired_ci95_high": -0.0268}
-    assert "lowered senior adoption at week 52 by 4.0 points (95% CI 2.7 to 5.2)" in (
+    assert "lowered senior adoption at week 52 by 4.0 points [2.7, 5.2]" in (
         difference_sentence(down, horizon=52)
     )
     unclear = {**row, "paired_ci95_low": -0.01}
     assert difference_sentence(unclear, horizon=52) == (
         "reverse_mentoring made no clear difference to senior adoption at week 52 compared "
-        "with no_program: +4.0 points (95% CI -1.0 to 5.2)"
+        "with no_program: +4.0 points [-1.0, 5.2]"
     )
-    cost = {**row, "outcome": "program_cost", "diff": 61234.4}
-    cost.update(paired_ci95_low=50000.0, paired_ci95_high=72468.8)
-    assert difference_sentence(cost, horizon=52) == (
-        "reverse_mentoring raised program cost at week 52 by 61,234 currency units "
-        "(95% CI 50,000 to 72,469) over no_program"
+    cost = {**row, "outcome": "turnover_cost", "diff": -61234.4}
+    cost.update(paired_ci95_low=-72468.8, paired_ci95_high=-50000.0)
+    assert difference_sentence(cost, horizon=52, currency="EUR") == (
+        "reverse_mentoring lowered turnover cost at week 52 by EUR 61,234 "
+        "[50,000, 72,469] compared with no_program"
     )
+    same = {**row, "outcome": "retention_12m_mentors", "against": "the same people in no_program"}
+    assert difference_sentence(same).endswith("over the same people in no_program")
 
 
 def test_program_in_words():
@@ -293,8 +313,9 @@ def test_user_strings_are_escaped(small):
     assert html.escape(EVIL) in text
     assert "<b>bold</b>" not in text and "<img src=x" not in text
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;img src=x onerror=alert(2)&gt;" in text
-    row = evil.comparison[evil.comparison["outcome"] == "adoption_seniors"].iloc[0]
-    assert html.escape(difference_sentence(row, horizon=20)) in text
+    c = evil.comparison
+    row = c[(c["outcome"] == "adoption_seniors") & c["against"].str.endswith("replications")]
+    assert html.escape(difference_sentence(row.iloc[0], horizon=20), quote=False) in text
 
 
 # ---------------------------------------------------------------------- other results
@@ -314,7 +335,7 @@ def test_march_sweep_draws_what_its_columns_allow(march, tmp_path):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["p2 = 0.5"]
     text = write_report(march, tmp_path).read_text()
     assert "code_knowledge" in text and "data:image/png;base64," in text
-    assert "No comparison between arms" in text and "March&#x27;s (1991) model" in text
+    assert "No comparison between designs" in text and "March&#39;s (1991) model" in text
 
 
 def test_missing_columns_are_skipped_not_fatal(small):
@@ -334,4 +355,106 @@ def test_missing_columns_are_skipped_not_fatal(small):
     assert sorted(figures) == ["innovation", "pairs"]
     assert len(figures["innovation"].axes) == 1 and len(figures["pairs"].axes) == 1
     text = render_report(thin, figures=figures)
-    assert "No comparison between arms" in text and "No summary statistics" in text
+    assert "No comparison between designs" in text and "No summary statistics" in text
+
+
+# ---------------------------------------------------------------------- for a client
+
+THREE = {
+    "name": "three_designs",
+    "seed": 9,
+    "horizon_weeks": 20,
+    "replications": 3,
+    "currency": "EUR",
+    "organization": {"size": 160, "levels": 4, "span_of_control": 8},
+    "arms": [
+        {"name": "no_program"},
+        {"name": "monthly", "program": {"cadence_per_month": 1}},
+        {"name": "weekly_focused", "program": {"cadence_per_month": 4, "focus": ["genai_tools"]}},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def three():
+    return run_experiment(THREE)
+
+
+def test_executive_summary_comes_first_and_ranks_the_designs(three):
+    summary = executive_summary(three)
+    designs = [r["design"] for r in summary["rows"]]
+    assert sorted(designs) == ["monthly", "weekly_focused"]
+    c = three.comparison
+    c = c[c["against"].str.endswith("same replications")].set_index(["arm", "outcome"])
+    gains = [c.loc[(d, "adoption_seniors"), "diff"] for d in designs]
+    assert gains == sorted(gains, reverse=True), "ranked by the gain in senior adoption"
+    for row in summary["rows"]:
+        for outcome, cell in zip(
+            ("adoption_seniors", "retention_12m", "implemented_per_100_per_year"),
+            row["changes"],
+            strict=True,
+        ):
+            r = c.loc[(row["design"], outcome)]
+            clear = r["paired_ci95_low"] > 0 or r["paired_ci95_high"] < 0
+            assert cell["verdict"] == clear, (row["design"], outcome)
+    text = render_report(three, figures={})
+    order = [text.index(f'id="{s}"') for s in ("executive-summary", "scenario", "summary")]
+    assert order == sorted(order), "the executive summary comes first"
+    assert text.index("Code revision") > text.index('id="notes"'), "revision in the footer"
+
+
+def test_money_is_in_the_scenarios_currency_without_decimals(three):
+    text = render_report(three, figures={})
+    assert "EUR " in text and "USD" not in text and "currency units" not in text
+    cost = three.summary.set_index(["arm", "outcome"]).loc[("monthly", "program_cost"), "mean"]
+    assert f"EUR {cost:,.0f}" in text
+
+
+def test_no_share_interval_leaves_zero_to_one(three):
+    s = three.summary
+    shares = s[s["interval"] == "logit t"]
+    assert len(shares) > 20
+    assert (shares["ci95_low"] >= 0).all() and (shares["ci95_high"] <= 1).all()
+    text = render_report(three, figures={})
+    percents = [float(v) for v in re.findall(r"(-?\d+\.\d)%", text)]
+    assert percents and max(percents) <= 100.0
+
+
+def test_the_interval_is_explained_once_not_in_every_sentence(three):
+    text = render_report(three, figures={})
+    assert text.count("replication by replication and the interval is the t interval") == 1
+    c = three.comparison
+    rows = c[c["against"].str.endswith("same replications") & c["diff"].notna()]
+    for r in rows.to_dict("records"):
+        sentence = difference_sentence(r, horizon=20, currency="EUR")
+        assert "95%" not in sentence and "CI" not in sentence, sentence
+
+
+def test_plain_names_head_the_tables(three):
+    text = render_report(three, figures={})
+    assert "Senior adoption" in text and '<span class="col">adoption_seniors</span>' in text
+    assert not re.search(r"<th[^>]*>\s*adoption_seniors", text), "no column name as a heading"
+
+
+def _overlaps(labels) -> bool:
+    boxes = [t.get_window_extent() for t in labels if t.get_text()]
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_tick_labels_do_not_run_together_with_three_designs(three):
+    figures = make_figures(three)
+    for name in ("pairs", "forest", "retention"):
+        fig = figures[name]
+        fig.canvas.draw()
+        for ax in fig.axes:
+            assert not _overlaps(ax.get_xticklabels()), f"{name}: x tick labels overlap"
+            assert not _overlaps(ax.get_yticklabels()), f"{name}: y tick labels overlap"
+
+
+def test_sweep_axes_of_a_share_stop_at_one():
+    res = run_experiment(
+        {**SMALL, "replications": 2, "horizon_weeks": 8},
+        points=[{"dynamics.adoption.imitation": v} for v in (0.05, 0.5)],
+    )
+    ax = sweep_figure(res, "retention_12m").axes[0]
+    assert ax.get_ylim()[1] <= 1.0

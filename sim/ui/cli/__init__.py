@@ -1,22 +1,43 @@
 """The ``mentorsim`` command line: one module per group of commands.
 
 Each command module has ``add_parsers(subparsers)``, which adds its commands and sets each
-one's ``handler``; adding a command is adding a module to :data:`COMMAND_MODULES`. User
-mistakes (a bad scenario, a bad override, a missing file) print a clear message and exit 2
-without a traceback; failed replications exit 1 and say how to resume.
+one's ``handler``; adding a command is adding a module to :data:`COMMAND_MODULES`. Nothing
+reaches the user as a traceback: a user's mistake (a bad scenario, option, file, roster or results
+folder) prints what is wrong under a heading that says what kind of problem it is and exits 2;
+a fault that is not the user's (failed replications, a full disk, memory running out, a
+cluster out of reach) exits 1; Ctrl-C exits 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from importlib import import_module
 
-from sim.model.scenario import ScenarioError
-from sim.ui.cli.common import EXIT_USAGE
+from sim.core.errors import EXIT_FAULT, EXIT_USAGE, FaultError, MentorsimError, PathError
 
-COMMAND_MODULES = ("sim.ui.cli.info", "sim.ui.cli.run")
+COMMAND_MODULES = (
+    "sim.ui.cli.info",
+    "sim.ui.cli.run",
+    "sim.ui.cli.org",
+    "sim.ui.cli.sensitivity",
+)
 """The modules that add commands, in the order their commands are listed."""
+
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (128 + SIGINT)."""
+
+USER_ERRNOS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "not permitted",
+    errno.EROFS: "read-only file system",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "is a folder",
+    errno.EEXIST: "already exists",
+    errno.ENAMETOOLONG: "name too long",
+}
+"""File-system errors caused by the path a user chose (exit 2); any other is a fault (exit 1)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +56,39 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except ScenarioError as exc:
-        print(exc.report(), file=sys.stderr)
-        return EXIT_USAGE
+    except MentorsimError as exc:
+        return _report(exc)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        return _report(
+            FaultError(
+                [
+                    "ran out of memory: run fewer worker processes (--workers), a smaller "
+                    "organization, or fewer replications, points or weeks"
+                ]
+            )
+        )
+    except OSError as exc:
+        return _report(file_error(exc))
+
+
+def file_error(exc: OSError) -> MentorsimError:
+    """A reportable error for a file-system error: the path, what went wrong, whose it is."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return FaultError(
+            [
+                f"{where}no space left on the device (or the quota is used up); what was "
+                "finished is kept and nothing half-written: free some space, then resume"
+            ]
+        )
+    if exc.errno in USER_ERRNOS:
+        return PathError([f"{where}{USER_ERRNOS[exc.errno]}"])
+    return FaultError([f"{where}{exc.strerror or exc}"])
+
+
+def _report(exc: MentorsimError) -> int:
+    print(exc.report(), file=sys.stderr)
+    return exc.exit_code if exc.exit_code in (EXIT_USAGE, EXIT_FAULT) else EXIT_FAULT

@@ -1,17 +1,49 @@
-"""What several commands share: scenario and run options, the executor, exit codes."""
+"""What several commands share: scenario and run options, the executor, the results folder."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from sim.model.scenario import ScenarioError, load_scenario
+from sim.core.errors import (
+    EXIT_FAULT,
+    EXIT_USAGE,
+    FaultError,
+    MissingExtraError,
+    OptionError,
+    shown,
+)
+from sim.model.scenario import load_scenario
 
-EXIT_USAGE = 2
-"""A user's mistake: a bad scenario, option or file."""
-EXIT_FAILED = 1
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "EXIT_FAILED",
+    "EXIT_USAGE",
+    "add_run_args",
+    "add_scenario_args",
+    "check_out_folder",
+    "executor_for",
+    "explicit_settings",
+    "extra_hint",
+    "load_for_run",
+]
+
+EXIT_FAILED = EXIT_FAULT
 """A fault that is not the user's (failed replications)."""
+
+CONNECT_TIMEOUT_S = 10
+"""Longest wait for a Dask scheduler to answer."""
+
+RUN_FLAGS = (("reps", "replications"), ("seed", "seed"), ("weeks", "horizon_weeks"))
+"""Options that set a scenario field: (option, field path)."""
+
+
+def extra_hint(extra: str) -> str:
+    """How to install an optional extra, as the README installs (from the repository's root)."""
+    return f"pip install '.[{extra}]' from the repository's root (pip install -e '.[{extra}]' in a development install)"
 
 
 def add_scenario_args(p: argparse.ArgumentParser, file_required: bool = False) -> None:
@@ -19,7 +51,7 @@ def add_scenario_args(p: argparse.ArgumentParser, file_required: bool = False) -
     p.add_argument(
         "file",
         nargs=None if file_required else "?",
-        help="scenario YAML file (default: the built-in quickstart defaults)",
+        help="scenario YAML file (default: the built-in quickstart, scenarios/quickstart.yaml)",
     )
     p.add_argument(
         "--set",
@@ -40,7 +72,10 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
         "--out", type=Path, help="results folder (default results/<name>/<UTC timestamp>/)"
     )
     p.add_argument(
-        "--resume", type=Path, metavar="DIR", help="continue an interrupted experiment in DIR"
+        "--resume",
+        type=Path,
+        metavar="DIR",
+        help="continue the experiment in DIR with its own settings (options given must agree)",
     )
     p.add_argument(
         "--workers",
@@ -55,42 +90,93 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
         help="where to run replications",
     )
     p.add_argument(
-        "--scheduler", help="Dask scheduler address for --executor dask (tcp://HOST:PORT)"
+        "--scheduler",
+        help=f"Dask scheduler address for --executor dask (tcp://HOST:PORT; waits at most {CONNECT_TIMEOUT_S} s)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     p.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
 
 
+def explicit_settings(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """(option as typed, field path, value) of every scenario setting on the command line."""
+    out = []
+    for text in args.overrides:
+        path, _, value = text.partition("=")
+        out.append((f"--set {text}", path.strip(), value))
+    for flag, path in RUN_FLAGS:
+        value = getattr(args, flag)
+        if value is not None:
+            out.append((f"--{flag} {value}", path, str(value)))
+    return out
+
+
 def load_for_run(args: argparse.Namespace):
     """The scenario with ``--set``, ``--reps``, ``--seed`` and ``--weeks`` applied."""
     overrides = list(args.overrides)
-    for flag, path in (("reps", "replications"), ("seed", "seed"), ("weeks", "horizon_weeks")):
-        value = getattr(args, flag)
-        if value is not None:
-            overrides.append(f"{path}={value}")
+    for flag, path in RUN_FLAGS:
+        if getattr(args, flag) is not None:
+            overrides.append(f"{path}={getattr(args, flag)}")
     return load_scenario(args.file, overrides=overrides)
 
 
-def executor_for(args: argparse.Namespace):
-    """Return (executor or None, workers, closer) for the chosen --executor."""
+def check_out_folder(path: Path, resume: bool) -> None:
+    """Refuse a results folder that cannot be written, before anything runs.
+
+    Raises:
+        OptionError: When ``path`` is a file, lies below a file, is not empty (without
+            ``--resume``), or cannot be written (permissions, a read-only file system).
+    """
+    option = "--resume" if resume else "--out"
+    if path.exists() and not path.is_dir():
+        raise OptionError([f"{option} {path}: is a file, not a folder"])
+    if not resume and path.is_dir() and any(path.iterdir()):
+        raise OptionError(
+            [
+                f"--out {path}: the folder is not empty; continue it with --resume {path} or pick another --out"
+            ]
+        )
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OptionError(
+            [f"{option} {path}: {existing} is a file, so no folder can be made below it"]
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OptionError(
+            [
+                f"{option} {path}: cannot write in {existing} (no permission, or a read-only file system)"
+            ]
+        )
+
+
+def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
+    """Return (executor or None, workers, closer) for the chosen ``--executor``.
+
+    Args:
+        args: The parsed command line.
+        tasks: Runs to do (no more workers are started than there are runs).
+        scenario: The scenario, to check that the local workers fit in memory.
+    """
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     if workers < 1:
-        raise ScenarioError([f"--workers: must be at least 1 (got {workers})"])
+        raise OptionError([f"--workers: must be at least 1 (got {shown(workers)})"])
+    workers = min(workers, max(tasks, 1))
     if args.executor == "local":
         return None, workers, lambda: None
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ScenarioError(
-            ["--executor dask needs the dask extra: pip install 'mentorsim[dask]'"]
+        raise MissingExtraError(
+            [f"--executor {args.executor} needs the dask extra: {extra_hint('dask')}"]
         ) from None
     if args.executor == "dask":
-        if not args.scheduler:
-            raise ScenarioError(
-                ["--executor dask: give the scheduler address with --scheduler tcp://HOST:PORT"]
-            )
-        client = Client(args.scheduler)
+        client = _connect(Client, args.scheduler)
         return client.get_executor(), workers, client.close
+    if scenario is not None:
+        from sim.model.fit import check_fits_in_memory
+
+        check_fits_in_memory(scenario, workers)
     cluster = LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
     )
@@ -101,3 +187,47 @@ def executor_for(args: argparse.Namespace):
         cluster.close()
 
     return client.get_executor(), workers, close
+
+
+def _connect(client_class, address: str | None):
+    """A Dask client of the scheduler at ``address``, waiting at most :data:`CONNECT_TIMEOUT_S`."""
+    if not address:
+        raise OptionError(
+            ["--executor dask: give the scheduler address with --scheduler tcp://HOST:PORT"]
+        )
+    host, port = scheduler_host_port(address)
+    try:  # a plain connection first: an unreachable address fails fast and quietly
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise FaultError(
+            [
+                f"--scheduler {shown(address)}: cannot reach the Dask scheduler within "
+                f"{CONNECT_TIMEOUT_S} s ({exc.strerror or exc}); is it running, and is the address right?"
+            ]
+        ) from None
+    try:
+        return client_class(address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise FaultError(
+            [
+                f"--scheduler {shown(address)}: no Dask scheduler answered within {CONNECT_TIMEOUT_S} s ({exc})"
+            ]
+        ) from None
+
+
+def scheduler_host_port(address: str) -> tuple[str, int]:
+    """(host, port) of a ``tcp://HOST:PORT`` (or ``tls://``) scheduler address.
+
+    Raises:
+        OptionError: When the address is not of that form.
+    """
+    text = address if "://" in address else f"tcp://{address}"
+    problem = "expected tcp://HOST:PORT (or tls://HOST:PORT)"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise OptionError([f"--scheduler {shown(address)}: {problem}"]) from None
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None or parts.path:
+        raise OptionError([f"--scheduler {shown(address)}: {problem}"])
+    return parts.hostname, port

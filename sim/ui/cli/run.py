@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.model.scenario import ScenarioError
+from sim.core.errors import OptionError, ResultsFolderError, ScenarioError, shown
 from sim.ui.cli.common import (
     EXIT_FAILED,
     add_run_args,
     add_scenario_args,
+    check_out_folder,
     executor_for,
+    explicit_settings,
     load_for_run,
 )
+
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (128 + SIGINT), as shells report it."""
+
+RUN_SETTINGS = ("replications", "seed", "horizon_weeks")
+"""Fields an experiment's command line usually sets: a resume keeps the experiment's own."""
+
+PointsOf = Callable[[Any], list[dict[str, Any]] | None]
 
 
 def add_parsers(sub) -> None:
@@ -27,7 +39,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser(
         "sweep", help="run a scenario over a grid or a Latin hypercube of field values"
     )
-    add_scenario_args(p, file_required=True)
+    add_scenario_args(p)
     add_run_args(p)
     p.add_argument(
         "--vary",
@@ -50,21 +62,37 @@ def add_parsers(sub) -> None:
     p.set_defaults(handler=_sweep)
 
 
-def _execute(args: argparse.Namespace, scenario, points: list[dict[str, Any]] | None) -> int:
-    from sim.experiments.experiment import ExperimentError, default_out, run_experiment
+def _execute(args: argparse.Namespace, scenario, points_of: PointsOf) -> int:
+    from sim.experiments.experiment import (
+        ExperimentError,
+        check_work_size,
+        default_out,
+        run_experiment,
+    )
     from sim.ui.terminal import summary_table
 
+    resume = args.resume is not None
+    if resume and args.out is not None and args.out != args.resume:
+        raise OptionError([f"--out {args.out} and --resume {args.resume}: give one folder"])
     out = args.resume or args.out or default_out(scenario)
-    executor, workers, close = executor_for(args)
+    check_out_folder(out, resume)
+    replications = None
+    if resume:
+        scenario, points, replications = _resume_settings(args, scenario, points_of)
+    else:
+        points = points_of(scenario)
+    tasks = check_work_size(scenario, len(points or [{}]), replications)
+    executor, workers, close = executor_for(args, tasks, scenario)
     show = not args.quiet and sys.stderr.isatty()
     try:
         results = run_experiment(
             scenario,
             points=points,
+            replications=replications,
             executor=executor,
             workers=workers,
             out=out,
-            resume=args.resume is not None,
+            resume=resume,
             progress=show,
         )
     except ExperimentError as exc:
@@ -76,61 +104,159 @@ def _execute(args: argparse.Namespace, scenario, points: list[dict[str, Any]] | 
         return EXIT_FAILED
     except KeyboardInterrupt:
         print(f"\ninterrupted; resume with: {_resume_hint(args, out)}", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     finally:
         close()
-    if not args.no_report:
-        from sim.ui.figures import write_figures
-        from sim.ui.report import write_report
-
-        figures = write_figures(results, out)
-        write_report(results, out)
-        if not args.quiet:
-            print(
-                f"{len(figures)} figure files in {out / 'figures'}; report: {out / 'report.html'}"
-            )
+    if not args.no_report and _write_report(args, results, out, show) != 0:
+        return EXIT_INTERRUPTED
     if not args.quiet:
         print(summary_table(results))
     print(f"results written to {out}")
     return 0
 
 
+def _write_report(args: argparse.Namespace, results, out: Path, show: bool) -> int:
+    from sim.ui.figures import make_figures, write_figures
+    from sim.ui.report import write_report
+    from sim.ui.terminal import stage
+
+    try:
+        with stage("drawing the figures", show):
+            drawn = make_figures(results)
+            figures = write_figures(results, out, drawn)
+        with stage("writing the report", show):
+            write_report(results, out, figures=drawn)
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted while writing the figures and the report; the tables in {out} are "
+            f"complete. Write the report again with: {_resume_hint(args, out)}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        print(f"{len(figures)} figure files in {out / 'figures'}; report: {out / 'report.html'}")
+    return 0
+
+
 def _resume_hint(args: argparse.Namespace, out: Path) -> str:
-    parts = ["mentorsim", args.command]
-    if args.file:
-        parts.append(str(args.file))
-    parts += [f"--set {o}" for o in args.overrides]
-    for flag in ("reps", "seed", "weeks"):
-        if getattr(args, flag) is not None:
-            parts.append(f"--{flag} {getattr(args, flag)}")
-    parts += [f"--vary {v}" for v in getattr(args, "vary", [])]
-    if getattr(args, "lhs", None):
-        parts.append(f"--lhs {args.lhs}")
-    parts += [f"--range {r}" for r in getattr(args, "ranges", [])]
-    parts.append(f"--resume {out}")
-    return " ".join(parts)
+    """The command that resumes: the experiment's own settings are kept, so none are needed."""
+    return f"mentorsim {args.command} --resume {out}"
+
+
+def _resume_settings(args: argparse.Namespace, requested, points_of: PointsOf):
+    """The settings of the experiment being resumed: (scenario, points, replications).
+
+    The experiment's own settings are kept. Every setting the command line asks for
+    (``--set``, ``--reps``, ``--seed``, ``--weeks``, sweep points) must agree with them; a
+    difference is refused, naming it. A scenario file given again is not read for settings
+    (the experiment may have been started with options on top of it): where it differs from
+    the experiment, a note says so.
+    """
+    from sim.experiments.storage import stored_plan
+    from sim.model.scenario import validate
+
+    folder = args.resume
+    stored = stored_plan(folder)
+    if stored is None:  # damaged or not a results folder: the results folder says which
+        return requested, points_of(requested), None
+    try:
+        kept = validate(stored["scenario"])
+    except ScenarioError as exc:
+        raise ResultsFolderError(
+            [f"--resume {folder}: its scenario is no longer valid ({exc.errors[0]})"]
+        ) from None
+    conflicts = _conflicts(args, requested.to_dict(), kept.to_dict(), folder)
+    points = stored["points"]
+    asks_points = args.command == "sweep" and (args.vary or args.lhs is not None or args.ranges)
+    if asks_points and (points_of(kept) or [{}]) != points:
+        conflicts.append(
+            f"--vary/--lhs/--range: other sweep points than the experiment in {folder}"
+        )
+    if conflicts:
+        conflicts.append(
+            f"resume with the experiment's own settings: mentorsim {args.command} --resume {folder}"
+        )
+        raise OptionError(conflicts)
+    if args.file is not None:
+        _note_file_differences(args, requested.to_dict(), kept.to_dict(), folder)
+    return kept, (points if points != [{}] else None), stored["replications"]
+
+
+def _conflicts(args: argparse.Namespace, asked: dict, kept: dict, folder: Path) -> list[str]:
+    from sim.model.scenario import get_path
+
+    conflicts = []
+    for option, path, _ in explicit_settings(args):
+        try:
+            here, there = get_path(asked, path), get_path(kept, path)
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+        if here != there:
+            conflicts.append(f"{option}: the experiment in {folder} has {path} = {shown(there)}")
+    return conflicts
+
+
+def _note_file_differences(args: argparse.Namespace, asked: dict, kept: dict, folder: Path) -> None:
+    from sim.experiments.storage import differences
+
+    explicit = [path for _, path, _ in explicit_settings(args)]
+    paths = [
+        p
+        for p in differences(kept, asked)
+        if not any(p == e or p.startswith(e + ".") for e in (*explicit, *RUN_SETTINGS))
+    ]
+    if paths:
+        shown_paths = ", ".join(
+            f"{p} ({shown(_value(kept, p))} there, {shown(_value(asked, p))} here)"
+            for p in paths[:5]
+        )
+        print(
+            f"note: {args.file} differs from the experiment in {folder} at {shown_paths}"
+            f"{' and more' if len(paths) > 5 else ''}; the experiment's own settings are kept",
+            file=sys.stderr,
+        )
+
+
+def _value(data: dict, path: str) -> Any:
+    from sim.model.scenario import get_path
+
+    try:
+        return get_path(data, path)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
 
 
 def _run(args: argparse.Namespace) -> int:
-    return _execute(args, load_for_run(args), None)
+    return _execute(args, load_for_run(args), lambda scenario: None)
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    if args.file is None and args.resume is None:
+        raise OptionError(["sweep: give a scenario file (or --resume DIR)"])
+    return _execute(args, load_for_run(args), lambda scenario: _sweep_points(args, scenario))
+
+
+def _sweep_points(args: argparse.Namespace, scenario) -> list[dict[str, Any]]:
+    """The sweep's points, each size checked before anything is drawn or built."""
+    from sim.experiments.experiment import check_work_size
     from sim.experiments.sweep import grid_points, lhs_points, parse_range, parse_vary
 
-    scenario = load_for_run(args)
     if args.lhs is not None:
         if args.vary:
-            raise ScenarioError(["--lhs and --vary cannot be combined"])
-        points = lhs_points(scenario, [parse_range(r) for r in args.ranges], args.lhs)
-    elif args.vary:
-        points = grid_points([parse_vary(v) for v in args.vary])
+            raise OptionError(["--lhs and --vary cannot be combined"])
+        ranges = [parse_range(r) for r in args.ranges]
+        if args.lhs >= 1:
+            check_work_size(scenario, args.lhs)
+        return lhs_points(scenario, ranges, args.lhs)
+    if args.vary:
+        axes = [parse_vary(v) for v in args.vary]
     elif scenario.sweep:
-        points = grid_points(list(scenario.sweep.items()))
+        axes = list(scenario.sweep.items())
     else:
-        raise ScenarioError(
+        raise OptionError(
             [
                 "sweep: give --vary PATH=V1,V2,... or --lhs N with --range PATH=LO:HI (or a sweep: block in the file)"
             ]
         )
-    return _execute(args, scenario, points)
+    check_work_size(scenario, math.prod(len(values) for _, values in axes))
+    return grid_points(axes)
