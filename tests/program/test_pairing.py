@@ -17,15 +17,17 @@ from sim.core.rng import Streams
 from sim.core.state import OPENNESS, RESISTANCE, WILLINGNESS
 from sim.program import pairing
 from sim.program.design import POLICIES, ScoreWeights
-from sim.program.pairing import candidates, scores, solvers
 from sim.program.pairing import (
     POLICY_FUNCTIONS,
     allowed,
+    candidates,
     form_pairs,
     match_scores,
     mentor_preferences,
     pair_scores,
     register_policy,
+    scores,
+    solvers,
 )
 
 BUILT_IN = list(POLICIES)
@@ -715,8 +717,10 @@ def ref_board_order(vals, g):
 def ref_deferred_acceptance(score, pref, caps):
     """Textbook mentee-proposing deferred acceptance on full preference lists."""
     m = len(score)
-    lists = [[j for j in np.lexsort((np.arange(score.shape[1]), -score[i])) if np.isfinite(score[i, j])]
-             for i in range(m)]
+    lists = [
+        [j for j in np.lexsort((np.arange(score.shape[1]), -score[i])) if np.isfinite(score[i, j])]
+        for i in range(m)
+    ]
     nxt, held = [0] * m, {j: [] for j in range(score.shape[1])}
     free = list(range(m))
     while free:
@@ -739,7 +743,9 @@ def ref_random(ok, caps, count, rng):
         if cand.size < count:
             continue
         chosen = (
-            rng.choice(cand, size=count, replace=False) if count > 1 else cand[[rng.integers(cand.size)]]
+            rng.choice(cand, size=count, replace=False)
+            if count > 1
+            else cand[[rng.integers(cand.size)]]
         )
         left[chosen] -= 1
         out[int(i)] = tuple(int(c) for c in chosen)
@@ -765,16 +771,20 @@ def reference_pairs(case: Case, policy: str, g: int | None):
         else:
             out = ref_greedy(vals, range(len(mentees)), caps)
     elif policy == "diversity" and not g:
-        out, left = ref_serial(np.where(st_.underrepresented[mentors][None, :], match, -np.inf),
-                               seniority, caps, 1)
+        out, left = ref_serial(
+            np.where(st_.underrepresented[mentors][None, :], match, -np.inf), seniority, caps, 1
+        )
         rest = [i for i in range(len(mentees)) if i not in out]
         out.update(ref_greedy(np.where(left[None, :] > 0, match, -np.inf), rest, left))
     elif policy == "diversity":  # boards: under-represented mentors first, then the rest
         out, left = {}, caps.copy()
         ur = st_.underrepresented[mentors]
         for i in seniority:
-            ranked = [int(c) for c in np.lexsort((np.arange(len(left)), -match[i]))
-                      if np.isfinite(match[i, c]) and left[c] > 0]
+            ranked = [
+                int(c)
+                for c in np.lexsort((np.arange(len(left)), -match[i]))
+                if np.isfinite(match[i, c]) and left[c] > 0
+            ]
             board = [c for c in ranked if ur[c]][:g]
             board += [c for c in ranked if c not in board][: g - len(board)]
             if len(board) == g:
@@ -854,7 +864,7 @@ def test_index_queries_equal_full_rows_and_bounds_hold(case, only, closed, k):
             index.close(int(c))
             live[c] = False
         rows = np.arange(sc.m)
-        cols, vals, complete = index.top(rows, k)
+        cols, _, complete = index.top(rows, k)
     full = sc.match(rows[:, None], np.arange(sc.n)[None, :])
     usable = sc.allowed(rows[:, None], np.arange(sc.n)[None, :]) & live[None, :]
     if only == "cross_department":

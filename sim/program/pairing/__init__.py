@@ -137,13 +137,7 @@ def form_pairs(
         ValueError: Unknown policy, bad capacity or group size, or a (registered) policy whose
             pairs break the rules.
     """
-    if policy not in POLICY_FUNCTIONS:
-        raise ValueError(f"unknown pairing policy {policy!r}; known: {sorted(POLICY_FUNCTIONS)}")
-    if np.ndim(capacity) == 0 and int(capacity) < 1:
-        raise ValueError(f"capacity must be at least 1, got {capacity}")
-    mentor_capacities(mentors, capacity)  # raises on a malformed capacity array
-    if group_size is not None and int(group_size) < 1:
-        raise ValueError(f"group_size must be at least 1 or None, got {group_size}")
+    _check_arguments(policy, mentors, capacity, group_size)
     pairs = POLICY_FUNCTIONS[policy](
         state,
         np.asarray(mentors, dtype=np.int64),
@@ -167,6 +161,17 @@ def form_pairs(
     if problem:
         raise ValueError(f"policy {policy!r} broke a pairing rule: {problem}")
     return pairs
+
+
+def _check_arguments(policy: str, mentors, capacity: Capacity, group_size: int | None) -> None:
+    """Raise ValueError for an unknown policy, a bad capacity or a bad group size."""
+    if policy not in POLICY_FUNCTIONS:
+        raise ValueError(f"unknown pairing policy {policy!r}; known: {sorted(POLICY_FUNCTIONS)}")
+    if np.ndim(capacity) == 0 and int(capacity) < 1:
+        raise ValueError(f"capacity must be at least 1, got {capacity}")
+    mentor_capacities(mentors, capacity)  # raises on a malformed capacity array
+    if group_size is not None and int(group_size) < 1:
+        raise ValueError(f"group_size must be at least 1 or None, got {group_size}")
 
 
 def check_pairs(

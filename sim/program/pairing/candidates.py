@@ -99,8 +99,11 @@ class MentorIndex:
         return keys
 
     def _build(self, runs: np.ndarray, n: int) -> list[_Level]:
-        """Leaves cut every :data:`CHUNK_MENTORS` members, levels above every :data:`FANOUT`;
-        no node spans two runs of equal department and flag."""
+        """The tree's levels, leaves first.
+
+        Leaves are cut every :data:`CHUNK_MENTORS` members, levels above every :data:`FANOUT`
+        nodes; no node spans two runs of equal department and flag.
+        """
         starts = _cut(runs, CHUNK_MENTORS, n)
         levels = [_Level(starts, starts, self.sides, self.live)]
         while levels[-1].size > FANOUT:
@@ -127,8 +130,10 @@ class MentorIndex:
                 node = int(self.levels[i + 1].node[node])
 
     def _refresh(self) -> None:
-        """Recompute the summaries of the nodes that lost members since the last query: the
-        leaves from their members, every level above from the level below."""
+        """Recompute the summaries of the nodes that lost members since the last query.
+
+        Leaves are recomputed from their members, every level above from the level below.
+        """
         for i, level in enumerate(self.levels):
             if not level.dirty:
                 continue
@@ -229,9 +234,11 @@ class MentorIndex:
         return r[keep], children[keep], bound[keep]
 
     def _dive(self, rows, r, nodes, bound, level: int, found: _Best, accept) -> np.ndarray:
-        """A beam search: level by level, each row keeps its best nodes, as many as its list
-        has leaves (twice over) and at least enough to hold ``k`` live members; the leaves
-        reached are scored. Returns them as keys ``row * leaves + leaf``."""
+        """A beam search to the leaves, which are scored; returns them as ``row * leaves + leaf``.
+
+        Level by level, each row keeps its best nodes, as many as its list has leaves (twice
+        over) and at least enough to hold ``k`` live members.
+        """
         beam = 2 * -(-found.k // CHUNK_MENTORS) + 4
         while True:
             order = np.lexsort((-bound, r))
@@ -250,8 +257,11 @@ class MentorIndex:
             level -= 1
 
     def _scan(self, rows, r, leaves, bound, found: _Best, accept) -> None:
-        """Score the live members of (row, leaf) pairs, best bound first, in pieces that
-        double, skipping pairs whose bound fell below the row's k-th best."""
+        """Score the live members of (row, leaf) pairs, best bound first.
+
+        Pairs go in pieces that double, skipping those whose bound fell below the row's k-th
+        best.
+        """
         order = np.argsort(-bound)  # any order is exact; the best first prunes the most
         r, leaves, bound = r[order], leaves[order], bound[order]
         starts = self.levels[0].starts
@@ -339,5 +349,7 @@ def _runs(keys: list[np.ndarray], n: int) -> np.ndarray:
 
 def _cut(runs: np.ndarray, size: int, n: int) -> np.ndarray:
     """Boundaries that cut each run ``runs[i]:runs[i + 1]`` every ``size`` items, with ``n``."""
-    pieces = [np.arange(a, b, size) for a, b in zip(runs[:-1].tolist(), runs[1:].tolist())]
+    pieces = [
+        np.arange(a, b, size) for a, b in zip(runs[:-1].tolist(), runs[1:].tolist(), strict=True)
+    ]
     return np.append(np.concatenate(pieces) if pieces else np.zeros(0, np.int64), n)

@@ -12,9 +12,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+import sim.program.pairing.solvers as solvers
 from sim.core.state import RESISTANCE
 from sim.program.design import ScoreWeights
-import sim.program.pairing.solvers as solvers
 from sim.program.pairing.scores import Scorer
 from sim.program.pairing.solvers import (
     Assignment,
@@ -201,7 +201,9 @@ def _policy(core: Callable[..., Assignment], doc: str) -> PolicyFunction:
         if sc.m == 0 or sc.n == 0:
             return []
         out = core(sc, caps[open_], group_size, rng)
-        return [(int(sc.mentees[r]), tuple(int(sc.mentors[c]) for c in out[r])) for r in sorted(out)]
+        return [
+            (int(sc.mentees[r]), tuple(int(sc.mentors[c]) for c in out[r])) for r in sorted(out)
+        ]
 
     policy.__name__ = core.__name__.lstrip("_") + "_policy"
     policy.__doc__ = doc

@@ -185,19 +185,27 @@ class Scorer:
         return self.mentor_focus.mean(axis=0)
 
     def blend(self) -> np.ndarray:
-        """Mentor side of the skill and attitude terms, ``w.skill * mean focus skill +
-        w.attitude * g * willingness``, at each receptiveness ``g`` of :data:`BLEND_GRID`:
-        (grid, mentors)."""
+        """Mentor side of the skill and attitude terms: (grid, mentors).
+
+        ``w.skill * mean focus skill + w.attitude * g * willingness`` at each receptiveness
+        ``g`` of :data:`BLEND_GRID`.
+        """
         w = self.weights
-        return w.skill * self.focus_mean() + np.multiply.outer(w.attitude * BLEND_GRID, self.willing)
+        return w.skill * self.focus_mean() + np.multiply.outer(
+            w.attitude * BLEND_GRID, self.willing
+        )
 
     def shortfall(self) -> np.ndarray:
-        """Mean over focus columns of ``max(0, t - mentor skill)`` at each ``t`` of
-        :data:`SHORTFALL_GRID`, what a mentee at level ``t`` everywhere knows above the mentor:
-        (grid, mentors)."""
+        """What a mentee at level ``t`` everywhere knows above the mentor: (grid, mentors).
+
+        The mean over focus columns of ``max(0, t - mentor skill)`` at each ``t`` of
+        :data:`SHORTFALL_GRID`.
+        """
         if not len(self.mentor_focus):
             return np.zeros((len(SHORTFALL_GRID), self.n))
-        return np.stack([np.maximum(t - self.mentor_focus, 0.0).mean(axis=0) for t in SHORTFALL_GRID])
+        return np.stack(
+            [np.maximum(t - self.mentor_focus, 0.0).mean(axis=0) for t in SHORTFALL_GRID]
+        )
 
     def match_bound(self, rows: np.ndarray, ids: np.ndarray, groups: ChunkSummary) -> np.ndarray:
         """Upper bound of :meth:`match` of mentee ``rows`` over the members of groups ``ids``.
@@ -227,8 +235,12 @@ class Scorer:
         for f, b in enumerate(self.mentee_focus):
             box += np.maximum(b[rows] - groups.focus_min[f][ids], 0.0)
         box /= max(1, len(self.mentee_focus))
-        worst = low_b * _at(groups.shortfall, k_b, ids) + high_b * _at(groups.shortfall, k_b + 1, ids)
-        out = (1.0 - high_r) * _at(groups.blend, k_r, ids) + high_r * _at(groups.blend, k_r + 1, ids)
+        worst = low_b * _at(groups.shortfall, k_b, ids) + high_b * _at(
+            groups.shortfall, k_b + 1, ids
+        )
+        out = (1.0 - high_r) * _at(groups.blend, k_r, ids) + high_r * _at(
+            groups.blend, k_r + 1, ids
+        )
         out += w.skill * (np.minimum(box, worst + extra) - mean_b)
         if not ((self.receptive >= 0) & (self.receptive <= 1)).all():
             out = np.where((recept >= 0) & (recept <= 1), out, self._plain_bound(rows, ids, groups))
@@ -237,8 +249,10 @@ class Scorer:
         return out
 
     def _plain_bound(self, rows: np.ndarray, ids: np.ndarray, groups: ChunkSummary):
-        """Bound 2 of :meth:`match_bound` (skill and attitude terms only): valid for any
-        receptiveness, where the blend's grid does not reach."""
+        """Bound 2 of :meth:`match_bound` (skill and attitude terms only).
+
+        Valid for any receptiveness, where the blend's grid does not reach.
+        """
         above = np.zeros(np.broadcast_shapes(np.shape(rows), np.shape(ids)))
         for f, b in enumerate(self.mentee_focus):
             above += np.maximum(groups.focus_max[f][ids] - b[rows], 0.0)
@@ -302,8 +316,11 @@ def _at(table: np.ndarray, k: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 def _grid_point(x: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
-    """For ``x`` in [0, 1] and an even grid of ``points`` over [0, 1]: the grid step below ``x``
-    and the weight of the step above in a linear interpolation."""
+    """Where ``x`` falls on an even grid of ``points`` over [0, 1].
+
+    Returns the grid step below ``x`` (in [0, 1]) and the weight of the step above in a linear
+    interpolation.
+    """
     at = x * (points - 1)
     k = np.minimum(at.astype(np.int64), points - 2)
     return k, at - k
@@ -380,8 +397,10 @@ class ChunkSummary:
             getattr(self, name)[..., groups] = value
 
     def merge(self, groups, below: ChunkSummary, first, last, live: np.ndarray) -> None:
-        """Recompute ``groups`` from their children ``first[i]:last[i]`` in ``below`` (a coarser
-        level's summary is the same reduction over its children's, live ones only)."""
+        """Recompute ``groups`` from their children ``first[i]:last[i]`` in ``below``.
+
+        A coarser level's summary is the same reduction over its live children's.
+        """
         children, offsets = _ranges(first, last)
         alive = live[children] > 0
         for name in (f.name for f in fields(self)):
@@ -398,8 +417,10 @@ _LOWEST = ("focus_min", "exp_min", "willing_min", "department")
 
 @dataclass
 class MentorSides:
-    """The per-mentor arrays a :class:`ChunkSummary` reduces (mentors on the last axis), named
-    as the summary fields they become."""
+    """The per-mentor arrays a :class:`ChunkSummary` reduces (mentors on the last axis).
+
+    Each is named as the summary field it becomes.
+    """
 
     blend: np.ndarray
     shortfall: np.ndarray

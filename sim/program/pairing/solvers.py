@@ -173,7 +173,7 @@ def greedy(
     while heap:
         batch = sorted(heapq.heappop(heap) for _ in range(min(BATCH_ROWS, len(heap))))
         suitors.relist([i for _, i in batch if suitors.used_up(i)])
-        for key, i in batch:
+        for _, i in batch:
             bound = suitors.propose(i, heap)
             if bound is not None:  # nobody accepted from its list: ask again later
                 heapq.heappush(heap, (-bound, i))
@@ -233,9 +233,11 @@ class _Suitors:
         return not self.complete[i] and (p >= len(self.cols[i]) or self.cols[i][p] < 0)
 
     def propose(self, i: int, heap: list) -> float | None:
-        """``i`` proposes to its first listed mentor that would accept it; a mentee pushed out
-        goes back in ``heap``. Returns None, or a bound of ``i``'s value if nobody listed
-        accepts it any more but others may."""
+        """``i`` proposes to its first listed mentor that would accept it.
+
+        A mentee pushed out goes back in ``heap``. Returns None, or a bound of ``i``'s value
+        if nobody listed accepts it any more but others may.
+        """
         p = self._walk(i)
         cols, vals = self.cols[i], self.vals[i]
         if p >= len(cols) or cols[p] < 0:
@@ -292,7 +294,9 @@ class _Acceptance:
         node = int(index.leaf_of[index.where[position]])
         members = index.order[index.levels[0].starts[node] : index.levels[0].starts[node + 1]]
         self.lowest[0][node] = self.pref[members].min()
-        for below, level, lowest in zip(self.lowest, index.levels[1:], self.lowest[1:]):
+        for below, level, lowest in zip(
+            self.lowest, index.levels[1:], self.lowest[1:], strict=False
+        ):
             node = int(level.node[node])
             lowest[node] = below[level.starts[node] : level.starts[node + 1]].min()
 
@@ -362,8 +366,10 @@ def deferred_acceptance(
 
 
 def _propose(r, cols, prefs, accept: _Acceptance, held, capacity, queue) -> int:
-    """Mentee ``r`` proposes to the first listed mentor that accepts it; returns its place in
-    the list, or -1."""
+    """Mentee ``r`` proposes to the first listed mentor that accepts it.
+
+    Returns its place in the list, or -1.
+    """
     for at, (c, pref) in enumerate(zip(cols.tolist(), prefs.tolist(), strict=True)):
         if c < 0:
             return -1
