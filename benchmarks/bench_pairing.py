@@ -143,6 +143,20 @@ def load(path: Path):
     return state, kwargs
 
 
+def peak_mib() -> float:
+    """Peak resident memory of this process since it started (VmHWM where Linux gives it).
+
+    ``ru_maxrss`` is not used where VmHWM exists: Linux carries it across ``exec`` from the
+    launching process, so a child would report its parent's peak when that is higher.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def run_policy(path: Path, policy: str, seed: int) -> dict:
     """Pair the problem at ``path`` with one policy (in this process) and summarize."""
     from sim.program.pairing import form_pairs, pair_scores
@@ -157,7 +171,7 @@ def run_policy(path: Path, policy: str, seed: int) -> dict:
     return {
         "policy": policy,
         "seconds": round(seconds, 3),
-        "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_mib": peak_mib(),
         "pairs": len(pairs),
         "mean_score": round(float(scores.mean()), 4) if scores.size else None,
         "total_score": round(float(scores.sum()), 4),

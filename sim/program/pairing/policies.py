@@ -265,8 +265,8 @@ optimal_policy = _policy(
     allowed mentors plus its partner in the greedy best-pair-first assignment, with
     :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`. The result is then optimal
     over that candidate set, not necessarily globally, but never below the greedy total.
-    Measured at 2,000 x 20,000 (``benchmarks/bench_pairing.py``): 1,864.1 against an exact
-    optimum of 1,867.2 (0.16 % below). In both cases mentees left out are finally given their
+    Measured at 2,000 x 20,000 (``benchmarks/bench_pairing.py --sizes 2k --exact``): 971.72
+    against an exact optimum of 973.82 (0.22 % below). In both cases mentees left out are finally given their
     best free allowed mentor, in slot order (never lowers the total).
 
     Group format (a reasonable extension, not a global optimum): mentees in order of their
