@@ -346,6 +346,30 @@ def _dispatch(
             executor.shutdown(wait=True, cancel_futures=True)
 
 
+@contextmanager
+def local_pool(workers: int) -> Iterator[Executor]:
+    """A pool of ``workers`` local processes kept for several experiments in a row.
+
+    Set up as :func:`run_experiment`'s own pool (spawned processes that exit with this one and
+    run their linear-algebra libraries on one thread each), but started once: a search runs
+    one experiment per batch, and each would otherwise start its workers again.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with _one_math_thread_each():  # workers start on the first submit, inside this block
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        )
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 PARENT_CHECK_S = 1.0
 """How often a local worker process checks that the process that started it is alive."""
 
@@ -682,6 +706,7 @@ __all__ = [
     "Results",
     "Task",
     "default_out",
+    "local_pool",
     "run_experiment",
     "run_model",
     "undefined_differences",
