@@ -40,6 +40,11 @@ _EXPORTS = {
     "run_model": "sim.experiments.experiment",
     "SensitivitySettings": "sim.experiments.sensitivity",
     "run_sensitivity": "sim.experiments.sensitivity",
+    "CalibrationSettings": "sim.experiments.calibration",
+    "run_calibration": "sim.experiments.calibration",
+    "read_targets": "sim.experiments.calibration",
+    "OptimizationSettings": "sim.experiments.optimization",
+    "run_optimization": "sim.experiments.optimization",
     "ReverseMentoringModel": "sim.model.model",
     "Scenario": "sim.model.scenario",
     "ScenarioError": "sim.model.scenario",
@@ -52,10 +57,12 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "CalibrationSettings",
     "Employee",
     "ExperimentError",
     "JuniorEmployee",
     "MentorsimError",
+    "OptimizationSettings",
     "Results",
     "ResultsFolderError",
     "ReverseMentoringModel",
@@ -68,10 +75,13 @@ __all__ = [
     "load_scenario",
     "proposed_pairs",
     "read_roster",
+    "read_targets",
     "register_policy",
     "roster_profile",
+    "run_calibration",
     "run_experiment",
     "run_model",
+    "run_optimization",
     "run_sensitivity",
 ]
 
@@ -92,7 +102,11 @@ if TYPE_CHECKING:  # for type checkers and editors
     from sim.core.roster import read_roster
     from sim.core.roster_profile import roster_profile
     from sim.core.roster_table import RosterError
+    from sim.experiments.calibration import Settings as CalibrationSettings
+    from sim.experiments.calibration import read_targets, run_calibration
     from sim.experiments.experiment import ExperimentError, Results, run_experiment, run_model
+    from sim.experiments.optimization import Settings as OptimizationSettings
+    from sim.experiments.optimization import run_optimization
     from sim.experiments.sensitivity import Settings as SensitivitySettings
     from sim.experiments.sensitivity import run_sensitivity
     from sim.model.agents import Employee, JuniorEmployee, SeniorEmployee

@@ -97,6 +97,12 @@ class PathError(MentorsimError):
     heading = "cannot write there"
 
 
+class DataFileError(MentorsimError):
+    """A data file the user gave (calibration targets) is invalid: its problems name the line."""
+
+    heading = "invalid data file"
+
+
 class MissingExtraError(MentorsimError):
     """An optional dependency is not installed."""
 
@@ -119,6 +125,7 @@ class FaultError(MentorsimError):
 __all__ = [
     "EXIT_FAULT",
     "EXIT_USAGE",
+    "DataFileError",
     "FaultError",
     "MentorsimError",
     "MissingExtraError",

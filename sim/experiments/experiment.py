@@ -346,6 +346,30 @@ def _dispatch(
             executor.shutdown(wait=True, cancel_futures=True)
 
 
+@contextmanager
+def local_pool(workers: int) -> Iterator[Executor]:
+    """A pool of ``workers`` local processes kept for several experiments in a row.
+
+    Set up as :func:`run_experiment`'s own pool (spawned processes that exit with this one and
+    run their linear-algebra libraries on one thread each), but started once: a search runs
+    one experiment per batch, and each would otherwise start its workers again.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with _one_math_thread_each():  # workers start on the first submit, inside this block
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        )
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 PARENT_CHECK_S = 1.0
 """How often a local worker process checks that the process that started it is alive."""
 
@@ -516,7 +540,7 @@ def compare_arms(
     comparable non-participants of their own arm (same cohort and level, same weeks).
     """
     baseline = scenario.baseline
-    reasons = _reasons(names, scenario)
+    reasons = undefined_differences(names, scenario)
     contrasts = []
     for g in SAME_PEOPLE_GROUPS:
         same = f"retention_12m_{g}_same_people"
@@ -546,7 +570,13 @@ def compare_arms(
     )
 
 
-def _reasons(names: list[str], scenario: Scenario) -> dict[str, str]:
+def undefined_differences(names: list[str], scenario: Scenario) -> dict[str, str]:
+    """Outcomes among ``names`` whose difference to the baseline arm is not a difference, and why.
+
+    A program outcome against a baseline without a program (0 or undefined there by
+    definition), a participant group's retention (different people in each arm) and the
+    figures already measured against the baseline (``roi``, ``net_benefit``).
+    """
     baseline = scenario.baseline
     reasons = {}
     if scenario.arm(baseline).program is None:
@@ -562,7 +592,7 @@ def _reasons(names: list[str], scenario: Scenario) -> dict[str, str]:
                 f"the {g} are different people in each arm: see retention_12m_{g} "
                 f"against the same people in {baseline}"
             )
-    for name in ("roi", "net_benefit"):
+    for name in outcomes.OWN_FIGURES:
         reasons[name] = (
             f"an arm's own figure, already measured against {baseline} replication by "
             "replication: see the summary"
@@ -676,6 +706,8 @@ __all__ = [
     "Results",
     "Task",
     "default_out",
+    "local_pool",
     "run_experiment",
     "run_model",
+    "undefined_differences",
 ]

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.core.rng import Streams
-from sim.model.outcomes import CATALOG, EXPERIMENT_OUTCOMES, expand
+from sim.model.outcomes import CATALOG, EXPERIMENT_OUTCOMES, OWN_FIGURES, expand
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
 from sim.model.uncertainty import NORMAL_TAIL_SD, Z95, Factor, scenario_factors
 
@@ -93,6 +93,8 @@ PRIM_MAX_P = 0.05
 
 EFFECT = "effect"
 RAW = "raw"
+OWN = "own value"
+"""The quantity of an outcome whose effect is the arm's own value (:func:`own_value_outcomes`)."""
 
 
 # ---------------------------------------------------------------------- the design
@@ -420,8 +422,39 @@ def parse_condition(text: str) -> tuple[str, str, float]:
 # ---------------------------------------------------------------------- from runs to values
 
 
+def paired_effect(
+    runs: pd.DataFrame,
+    baseline: str,
+    arm: str,
+    outcome: str,
+    raw: bool,
+    own: Collection[str] = OWN_FIGURES,
+) -> pd.Series:
+    """Per (point, replication): the arm's paired effect on ``outcome`` (or its raw value).
+
+    The paired effect is the arm's value minus the baseline arm's in the same replication
+    (common random numbers: the same people and draws), except for figures that are already
+    paired or whose baseline value is 0 or undefined by definition (``own``, see
+    :func:`own_value_outcomes`): the arm's own value; and a ``..._same_people`` retention is
+    compared with the same people's retention in the baseline (its ``..._in_baseline`` column).
+    """
+    runs = runs if "point" in runs.columns else runs.assign(point=0)
+    rows = runs.set_index(["point", "replication", "arm"])
+    own_values = rows[outcome].xs(arm, level="arm")
+    if raw or outcome in own:
+        return own_values
+    if outcome.endswith("_same_people"):
+        return own_values - rows[f"{outcome}_in_baseline"].xs(arm, level="arm")
+    return own_values - rows[outcome].xs(baseline, level="arm")
+
+
 def point_values(
-    runs: pd.DataFrame, baseline: str, arms: list[str], outcomes: list[str], raw: bool
+    runs: pd.DataFrame,
+    baseline: str,
+    arms: list[str],
+    outcomes: list[str],
+    raw: bool,
+    own: Collection[str] = OWN_FIGURES,
 ) -> pd.DataFrame:
     """Per point, arm and outcome: the mean over replications of the paired effect (or raw value).
 
@@ -430,21 +463,18 @@ def point_values(
         baseline: The baseline arm.
         arms: Arms to report.
         outcomes: Outcome columns.
-        raw: The arm's own outcome instead of arm minus baseline.
+        raw: The arm's own outcome instead of its paired effect (:func:`paired_effect`).
+        own: Outcomes analysed as the arm's own value even when ``raw`` is false.
 
     Returns:
         Columns ``point``, ``arm``, ``outcome``, ``value``, ``se`` (standard error of the mean
         over replications), ``replications``.
     """
-    runs = runs if "point" in runs.columns else runs.assign(point=0)
-    wide = runs.set_index(["point", "replication", "arm"])[outcomes].unstack("arm")
     frames = []
     for arm in arms:
         for outcome in outcomes:
-            per_rep = wide[(outcome, arm)]
-            if not raw:
-                per_rep = per_rep - wide[(outcome, baseline)]
-            g = per_rep.groupby(level="point", sort=True)
+            effect = paired_effect(runs, baseline, arm, outcome, raw, own)
+            g = effect.groupby(level="point", sort=True)
             n = g.count()
             sd = g.std(ddof=1).fillna(0.0)
             frames.append(
@@ -463,11 +493,16 @@ def point_values(
 
 
 def per_replication(
-    runs: pd.DataFrame, baseline: str, arm: str, outcome: str, raw: bool
+    runs: pd.DataFrame,
+    baseline: str,
+    arm: str,
+    outcome: str,
+    raw: bool,
+    own: Collection[str] = OWN_FIGURES,
 ) -> np.ndarray:
     """Per-replication values of one arm and outcome (paired effect or raw), replication order."""
-    table = runs.pivot(index="replication", columns="arm", values=outcome)
-    values = table[arm] if raw else table[arm] - table[baseline]
+    values = paired_effect(runs, baseline, arm, outcome, raw, own)
+    values = values.sort_index(level="replication")
     return values.to_numpy(float)
 
 
@@ -570,6 +605,8 @@ def check_settings(scenario: Scenario, settings: Settings) -> Settings:
     for outcome in settings.outcomes:
         if outcome not in known:
             errors.append(f"--outcome: {outcome!r} is not an outcome (see mentorsim list outcomes)")
+    if not settings.raw:
+        errors += _undefined_effects(scenario, settings.outcomes)
     if settings.pays_off:
         target = parse_condition(settings.pays_off)[0]
         if target not in settings.outcomes:
@@ -583,16 +620,70 @@ def check_settings(scenario: Scenario, settings: Settings) -> Settings:
     return settings
 
 
-def plan_text(scenario: Scenario, settings: Settings) -> str:
-    """One line saying what the analysis will run."""
+def own_value_outcomes(scenario: Scenario, names: list[str]) -> set[str]:
+    """Outcomes among ``names`` whose effect is the program arm's own value.
+
+    ``roi`` and ``net_benefit`` are already measured against the baseline; without a program
+    in the baseline arm, a program outcome (meetings, pairs, program cost) is 0 or undefined
+    there by definition, so the program's effect on it is the arm's own value: subtracting
+    the baseline's would be a difference against something that is 0 by definition.
+    """
+    from sim.model.outcomes import is_program_outcome
+
+    no_program = scenario.arm(scenario.baseline).program is None
+    return {
+        n
+        for n in names
+        if n in OWN_FIGURES
+        or (
+            no_program
+            and is_program_outcome(n)
+            and not _compares_different_people(n)
+            and not n.endswith(("_in_baseline", "_comparable"))
+        )
+    }
+
+
+def _compares_different_people(name: str) -> bool:
+    """A participant group's retention: the group is different people in each arm."""
+    groups = ("mentors", "mentees", "nonparticipants")
+    return name in {f"retention{h}_{g}" for g in groups for h in ("", "_12m")}
+
+
+def _undefined_effects(scenario: Scenario, names: list[str]) -> list[str]:
+    """One message per outcome whose paired effect is not defined (see :func:`paired_effect`)."""
+    from sim.experiments.experiment import undefined_differences
+
+    own = own_value_outcomes(scenario, names)
+    paired = [n for n in names if n not in own and not n.endswith("_same_people")]
+    return [
+        f"--outcome: {name!r} has no paired effect ({reason}); analyse the arms' own values "
+        "with --raw"
+        for name, reason in undefined_differences(paired, scenario).items()
+    ] + [
+        f"--outcome: {name!r} has no paired effect (it describes the baseline arm or the "
+        "comparison group itself); analyse the arms' own values with --raw"
+        for name in paired
+        if name.endswith(("_in_baseline", "_comparable"))
+    ]
+
+
+def run_counts(scenario: Scenario, settings: Settings) -> tuple[int, int, int]:
+    """(design points, runs over the design, runs at the defaults for the noise floor)."""
     k = len(scenario_factors(type(scenario), scenario))
     points = design_size(settings.method, settings.size, k)
     arms = len(scenario.arms)
-    runs = points * arms * settings.reps
-    noise = settings.noise_groups * settings.reps * arms
+    return points, points * arms * settings.reps, settings.noise_groups * settings.reps * arms
+
+
+def plan_text(scenario: Scenario, settings: Settings) -> str:
+    """One line saying what the analysis will run."""
+    k = len(scenario_factors(type(scenario), scenario))
+    points, runs, noise = run_counts(scenario, settings)
     return (
-        f"{settings.method} over {k} uncertain parameters: {points} points x {arms} arms x "
-        f"{settings.reps} replications = {runs} runs, plus {noise} at the defaults (noise floor)"
+        f"{settings.method} over {k} uncertain parameters: {points} points x "
+        f"{len(scenario.arms)} arms x {settings.reps} replications = {runs} runs, plus {noise} "
+        "at the defaults (noise floor)"
     )
 
 
@@ -638,7 +729,10 @@ def run_sensitivity(
         scenario, None, settings.noise_groups * settings.reps, out, "noise", resume,
         executor, workers, progress,
     )  # fmt: skip
-    values = point_values(runs, scenario.baseline, settings.arms, settings.outcomes, settings.raw)
+    own = own_value_outcomes(scenario, settings.outcomes)
+    values = point_values(
+        runs, scenario.baseline, settings.arms, settings.outcomes, settings.raw, own
+    )
     result = _analyse_all(scenario, settings, factors, design, points, values, noise_runs, seeds)
     if out is not None:
         write(result, out)
@@ -692,19 +786,21 @@ def _run(scenario, points, reps, out, name, resume, executor, workers, progress)
 
 def _analyse_all(scenario, settings, factors, design, points, values, noise_runs, seeds):
     rows, robust, boxes = [], [], []
+    own = own_value_outcomes(scenario, settings.outcomes)
     condition = parse_condition(settings.pays_off) if settings.pays_off else None
     for outcome in settings.outcomes:
         for arm in settings.arms:
             sel = values[(values["outcome"] == outcome) & (values["arm"] == arm)]
             y = sel.sort_values("point")["value"].to_numpy(float)
-            noise = per_replication(noise_runs, scenario.baseline, arm, outcome, settings.raw)
+            noise = per_replication(noise_runs, scenario.baseline, arm, outcome, settings.raw, own)
             key = f"sensitivity.{outcome}.{arm}"
             table = analyse(settings.method, factors, design, y, _positive_seed(seeds, key))
             floor = noise_floor(
                 settings.method, factors, design, y, noise, settings.reps,
                 _positive_seed(seeds, key + ".noise"),
             )  # fmt: skip
-            rows.append(_indices_rows(settings, outcome, arm, table, floor))
+            quantity = RAW if settings.raw else (OWN if outcome in own else EFFECT)
+            rows.append(_indices_rows(settings, quantity, outcome, arm, table, floor))
             if not settings.raw:
                 robust.append(_robustness(outcome, arm, y, noise))
             if condition and condition[0] == outcome:
@@ -726,16 +822,16 @@ def _positive_seed(seeds: Streams, name: str) -> int:
     return seeds.seed_for(name) + 1  # SALib's Sobol bootstrap ignores a seed of 0
 
 
-def _indices_rows(settings, outcome, arm, table, floor) -> pd.DataFrame:
+def _indices_rows(settings, quantity, outcome, arm, table, floor) -> pd.DataFrame:
     main = MAIN_INDEX[settings.method]
     table = table.copy()
     for k, v in floor.items():
         table[f"{k}_noise_floor"] = v
     table["below_noise_floor"] = table[main].abs() <= floor[main]
-    table["rank"] = table[main].rank(ascending=False, method="min").astype(int)
+    table["rank"] = table[main].rank(ascending=False, method="min").astype("Int64")
     head = {
         "method": settings.method,
-        "quantity": RAW if settings.raw else EFFECT,
+        "quantity": quantity,
         "outcome": outcome,
         "arm": arm,
     }
@@ -835,11 +931,14 @@ __all__ = [
     "analyse",
     "evaluate_design",
     "noise_floor",
+    "own_value_outcomes",
+    "paired_effect",
     "plan_text",
     "point_values",
     "prim",
     "problem",
     "robustness_row",
+    "run_counts",
     "run_sensitivity",
     "sample",
     "to_points",

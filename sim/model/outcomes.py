@@ -484,6 +484,10 @@ CATALOG: tuple[Outcome, ...] = (
     ),
 )
 
+OWN_FIGURES = ("roi", "net_benefit")
+"""Outcomes that are an arm's own figures, already measured against the baseline arm's same
+replication (a difference between arms of them would compare two baselines' figures)."""
+
 EXPERIMENT_OUTCOMES = (
     "net_benefit",
     "roi",

@@ -38,6 +38,7 @@ from sim.mechanisms.peer_learning import PeerLearningParams
 from sim.mechanisms.relationship import RelationshipParams
 from sim.mechanisms.retention import RetentionParams
 from sim.mechanisms.staffing import StaffingParams
+from sim.model.levers import parse_levers
 from sim.model.uncertainty import UncertainRange, normalise_entry, scenario_factors
 from sim.program.design import Program
 from sim.program.participation import ParticipationParams
@@ -151,7 +152,11 @@ class Scenario(Params):
     )
     uncertain: dict[str, UncertainRange | None] | None = param(
         None,
-        doc="Uncertain parameters for `mentorsim sensitivity` (field path to [low, high], {low, high, dist, peak} or plausible); null: every dynamics parameter over its declared plausible range",
+        doc="Uncertain parameters for `mentorsim sensitivity` and `mentorsim calibrate` (field path to [low, high], {low, high, dist, peak} or plausible); null: every dynamics parameter over its declared plausible range",
+    )
+    levers: dict[str, Any] | None = param(
+        None,
+        doc="Program fields `mentorsim optimize` may change in the optimized arm (field inside the program to [low, high], {low, high, log}, a list of choices or {choices: [...]}); null: none",
     )
 
     @field_validator("currency")
@@ -236,7 +241,22 @@ class Scenario(Params):
                 )
         if self.uncertain is not None:
             scenario_factors(type(self), self)  # raises naming the first entry that does not fit
+        if self.levers is not None:
+            self._check_levers()
         return self
+
+    def _check_levers(self) -> None:
+        """Check the ``levers:`` block against the first arm besides the baseline with a program."""
+        if not self.levers:
+            raise ValueError("levers: the block is empty; leave it out, or name program fields")
+        others = [a for a in self.arms if a.name != self.baseline and a.program is not None]
+        program = others[0].program.model_dump(mode="json") if others else None
+        try:
+            parse_levers(
+                self.levers, self.organization.skill_names, self.organization.levels - 1, program
+            )
+        except ValueError as exc:
+            raise ValueError(f"levers.{exc}") from None
 
     @property
     def baseline(self) -> str:

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "sim.ui.cli.run",
     "sim.ui.cli.org",
     "sim.ui.cli.sensitivity",
+    "sim.ui.cli.search",
 )
 """The modules that add commands, in the order their commands are listed."""
 

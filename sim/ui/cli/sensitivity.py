@@ -130,7 +130,7 @@ def _settings(args: argparse.Namespace):
 
 def _sensitivity(args: argparse.Namespace) -> int:
     from sim.experiments.experiment import ExperimentError, default_out
-    from sim.experiments.sensitivity import plan_text, run_sensitivity
+    from sim.experiments.sensitivity import plan_text, run_counts, run_sensitivity
 
     settings = _settings(args)
     scenario_args = copy.copy(args)
@@ -139,7 +139,8 @@ def _sensitivity(args: argparse.Namespace) -> int:
     out = args.resume or args.out or _default_out(default_out(scenario))
     if not args.quiet:
         print(plan_text(scenario, settings))
-    executor, workers, close = executor_for(args)
+    _, runs, noise = run_counts(scenario, settings)
+    executor, workers, close = executor_for(args, runs + noise, scenario)
     try:
         result = run_sensitivity(
             scenario,
