@@ -345,44 +345,96 @@ def deferred_acceptance(
         The pairs, and each paired mentee's value of its pair (the index's).
     """
     accept = _Acceptance(index, by_score)
+    lists = _Lists(sc, index, accept, by_score)
     held: dict[int, list[tuple[float, int]]] = {}
     value: dict[int, float] = {}
     queue = deque(np.asarray(order, dtype=np.int64).tolist())
     while queue:
-        block = np.array([queue.popleft() for _ in range(min(BATCH_ROWS, len(queue)))])
-        cols, vals, complete = index.top(block, len(block), accept)
-        prefs = vals
-        if not by_score:
-            safe = np.maximum(cols, 0)
-            prefs = sc.preference(np.repeat(block, cols.shape[1]).reshape(cols.shape), safe)
-        for t, r in enumerate(block.tolist()):
-            at = _propose(r, cols[t], prefs[t], accept, held, capacity, queue)
+        block = [queue.popleft() for _ in range(min(BATCH_ROWS, len(queue)))]
+        lists.relist([r for r in block if lists.used_up(r)])
+        for r in block:
+            at = lists.walk(r)
             if at >= 0:
-                value[r] = float(vals[t, at])
-            elif not complete[t]:
-                queue.append(r)  # every listed mentor filled up meanwhile: ask again
+                c, pref = lists.cols[r][at], lists.prefs[r][at]
+                _hold(r, c, pref, accept, held, capacity, queue)
+                value[r] = lists.vals[r][at]
+            elif not lists.complete[r]:
+                queue.append(r)  # every listed mentor filled up meanwhile: a longer list
     pairs = {-neg: (c,) for c, heap in held.items() for _, neg in heap}
     return pairs, {r: value[r] for r in pairs}
 
 
-def _propose(r, cols, prefs, accept: _Acceptance, held, capacity, queue) -> int:
-    """Mentee ``r`` proposes to the first listed mentor that accepts it.
+LIST_START = 8 * BATCH_ROWS
+"""Entries of a mentee's first list of acceptable mentors in deferred acceptance."""
 
-    Returns its place in the list, or -1.
+LIST_GROWTH = 4
+"""Factor by which a mentee's next list is longer when it used up the last one."""
+
+
+class _Lists:
+    """Mentees' lists of the mentors that would accept them, walked in order (see
+    :func:`deferred_acceptance`).
+
+    A list holds a mentee's ``k`` best mentors among those that would accept it when it was
+    made. Thresholds only rise, so an entry that would refuse the mentee now refuses it for
+    good, and the first entry that would still accept it is its best acceptable mentor. A
+    mentee that used up its list gets a new one, :data:`LIST_GROWTH` times longer, so that a
+    mentee deep down everyone's shared favourites is listed a few times, not once per
+    :data:`BATCH_ROWS` mentors filled.
     """
-    for at, (c, pref) in enumerate(zip(cols.tolist(), prefs.tolist(), strict=True)):
-        if c < 0:
-            return -1
-        if not (pref > accept.pref[c] or (pref == accept.pref[c] and r < accept.row[c])):
-            continue
-        heap = held.setdefault(c, [])
-        heapq.heappush(heap, (pref, -r))
-        if len(heap) > capacity[c]:
-            queue.append(-heapq.heappop(heap)[1])
-        if len(heap) >= capacity[c]:
-            accept.set(c, (heap[0][0], -heap[0][1]))
-        return at
-    return -1
+
+    def __init__(self, sc: Scorer, index: MentorIndex, accept: _Acceptance, by_score: bool):
+        self.sc, self.index, self.accept, self.by_score = sc, index, accept, by_score
+        self.cols: dict[int, list[int]] = {}
+        self.prefs: dict[int, list[float]] = {}
+        self.vals: dict[int, list[float]] = {}
+        self.ptr: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+        self.complete: dict[int, bool] = {}
+
+    def used_up(self, r: int) -> bool:
+        """Whether ``r`` has no list, or no listed mentor accepts it though others may."""
+        return r not in self.cols or (self.walk(r) < 0 and not self.complete[r])
+
+    def relist(self, rows: list[int]) -> None:
+        """New, longer lists for ``rows``."""
+        if not rows:
+            return
+        for r in rows:
+            old = self.size.get(r)
+            self.size[r] = LIST_START if old is None else old * LIST_GROWTH
+        k = max(1, min(max(self.size[r] for r in rows), self.sc.n))
+        block = np.asarray(rows, dtype=np.int64)
+        cols, vals, complete = self.index.top(block, k, self.accept)
+        prefs = vals
+        if not self.by_score:
+            prefs = self.sc.preference(np.repeat(block, k).reshape(cols.shape), np.maximum(cols, 0))
+        for t, r in enumerate(rows):
+            ok = cols[t] >= 0
+            self.cols[r], self.vals[r] = cols[t][ok].tolist(), vals[t][ok].tolist()
+            self.prefs[r] = prefs[t][ok].tolist()
+            self.ptr[r], self.complete[r] = 0, bool(complete[t])
+
+    def walk(self, r: int) -> int:
+        """Move ``r``'s pointer to its first listed mentor that would accept it; -1 if none."""
+        cols, prefs, p, a = self.cols[r], self.prefs[r], self.ptr[r], self.accept
+        while p < len(cols):
+            c = cols[p]
+            if prefs[p] > a.pref[c] or (prefs[p] == a.pref[c] and r < a.row[c]):
+                break
+            p += 1
+        self.ptr[r] = p
+        return p if p < len(cols) else -1
+
+
+def _hold(r: int, c: int, pref: float, accept: _Acceptance, held, capacity, queue) -> None:
+    """Mentor ``c`` holds mentee ``r`` (who it accepts), rejecting its worst if over capacity."""
+    heap = held.setdefault(c, [])
+    heapq.heappush(heap, (pref, -r))
+    if len(heap) > capacity[c]:
+        queue.append(-heapq.heappop(heap)[1])
+    if len(heap) >= capacity[c]:
+        accept.set(c, (heap[0][0], -heap[0][1]))
 
 
 # --------------------------------------------------------------------------------------------
