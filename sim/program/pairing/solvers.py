@@ -370,11 +370,15 @@ LIST_START = 8 * BATCH_ROWS
 LIST_GROWTH = 4
 """Factor by which a mentee's next list is longer when it used up the last one."""
 
+LIST_MOST = 8 * LIST_START
+"""Longest list of one mentee (bounds a relist's memory: about 100 bytes per entry of a
+batch of :data:`BATCH_ROWS` mentees, 6.4 MiB)."""
+
 
 class _Lists:
-    """Mentees' lists of the mentors that would accept them, walked in order (see
-    :func:`deferred_acceptance`).
+    """Mentees' lists of the mentors that would accept them, walked in order.
 
+    Used by :func:`deferred_acceptance`.
     A list holds a mentee's ``k`` best mentors among those that would accept it when it was
     made. Thresholds only rise, so an entry that would refuse the mentee now refuses it for
     good, and the first entry that would still accept it is its best acceptable mentor. A
@@ -402,7 +406,7 @@ class _Lists:
             return
         for r in rows:
             old = self.size.get(r)
-            self.size[r] = LIST_START if old is None else old * LIST_GROWTH
+            self.size[r] = LIST_START if old is None else min(old * LIST_GROWTH, LIST_MOST)
         k = max(1, min(max(self.size[r] for r in rows), self.sc.n))
         block = np.asarray(rows, dtype=np.int64)
         cols, vals, complete = self.index.top(block, k, self.accept)
