@@ -44,7 +44,7 @@ FULL = {
     "agent": [(1_000, 8), (10_000, 2)],
     "ratio_weeks": 2,
     "executor_reps": 8,
-    "pairing": [],
+    "pairing": ["--sizes", "2k"],  # 100k and 1m: benchmarks/bench_pairing.py (minutes)
     "repeats": 5,  # fresh processes per size below 1,000,000; the median is reported
 }
 SMALL = {
@@ -213,7 +213,7 @@ def pairing(flags: list[str], out: Path) -> list[dict]:
         cwd=ROOT,
     )
     data = json.loads(target.read_text())
-    return data["results"] if isinstance(data, dict) and "results" in data else data
+    return [{"size": size["size"], **row} for size in data["sizes"] for row in size["results"]]
 
 
 def scaling_exponent(rows: list[dict]) -> float | None:
@@ -280,9 +280,16 @@ def markdown(results: dict) -> str:
             f"| {r['executor']} | {r['runs']} | {r['wall_s']} | {r['runs_per_s']} | {r.get('overhead_s_per_run', '')} |"
         )
     if results["pairing"]:
-        lines += ["", "| pairing policy | seconds | pairs | mean score |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "| size | pairing policy | seconds | pairs | mean score |",
+            "|---|---|---|---|---|",
+        ]
         for r in results["pairing"]:
-            lines.append(f"| {r['policy']} | {r['seconds']} | {r['pairs']} | {r['mean_score']} |")
+            lines.append(
+                f"| {r['size']} | {r['policy']} | {r['seconds']} | {r.get('pairs', '')} "
+                f"| {r.get('mean_score', '')} |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -20,11 +20,14 @@ from sim.program.design import POLICIES, ScoreWeights
 from sim.program.pairing import (
     POLICY_FUNCTIONS,
     allowed,
+    candidates,
     form_pairs,
     match_scores,
     mentor_preferences,
     pair_scores,
     register_policy,
+    scores,
+    solvers,
 )
 
 BUILT_IN = list(POLICIES)
@@ -339,7 +342,7 @@ def test_optimal_leaves_a_mentee_out_when_that_scores_more(large, monkeypatch):
         1,
     )
     if large:
-        monkeypatch.setattr(pairing, "EXACT_LIMIT", 0)
+        monkeypatch.setattr(solvers, "EXACT_LIMIT", 0)
     pairs = case.pairs("optimal")
     assert pairs == [(a, (x,))], f"optimal gave {pairs}; the best total is A-X alone"
     assert case.total(pairs) == pytest.approx(1.0)
@@ -359,10 +362,10 @@ def test_optimal_is_never_below_another_policy(case):
 def test_optimal_on_candidates_is_exact_with_all_candidates_and_beats_greedy(case):
     exact = case.total(case.pairs("optimal"))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pairing, "EXACT_LIMIT", 0)
-        mp.setattr(pairing, "TOP_K", 10_000)
+        mp.setattr(solvers, "EXACT_LIMIT", 0)
+        mp.setattr(solvers, "TOP_K", 10_000)
         assert case.total(case.pairs("optimal")) == pytest.approx(exact, abs=1e-9)
-        mp.setattr(pairing, "TOP_K", 1)
+        mp.setattr(solvers, "TOP_K", 1)
         pairs = case.pairs("optimal")
     assert rule_violations(case, pairs, None, False) == []
     greedy = Case(**case.__dict__)
@@ -424,22 +427,28 @@ def test_two_sided_leaves_no_blocking_pair(case):
 
 
 # ---------------------------------------------------------------------------------------------
-# Lazy lists and chunking change nothing
+# Tiny index nodes, batches and lists change nothing
 # ---------------------------------------------------------------------------------------------
+
+
+def tiny_index(mp):
+    """Leaves of one mentor, trees of fan-out 2, one mentee per batch (lists of one)."""
+    mp.setattr(candidates, "CHUNK_MENTORS", 1)
+    mp.setattr(candidates, "FANOUT", 2)
+    mp.setattr(candidates, "WILLINGNESS_BANDS", 3)
+    mp.setattr(solvers, "BATCH_ROWS", 1)
+    mp.setattr(scores, "BLOCK_ENTRIES", 1)
 
 
 @settings(max_examples=15, deadline=None, database=None)
 @given(case=cases(max_mentors=30, max_mentees=20))
-def test_short_lists_and_tiny_chunks_give_the_same_pairs(case):
-    policies = ["skill_gap", "cross_department", "diversity", "two_sided", "mentee_choice"]
-    want = {p: case.pairs(p) for p in policies}
+def test_tiny_index_nodes_batches_and_lists_give_the_same_pairs(case):
+    want = {(p, g): case.pairs(p, g) for p in BUILT_IN for g in (None, 2)}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pairing, "TOP_K", 1)
-        mp.setattr(pairing, "LIST_ENTRIES", 1)  # lists of one mentor, completed lazily
-        mp.setattr(pairing, "CHUNK_ENTRIES", 1)  # one row at a time
-        got = {p: case.pairs(p) for p in policies}
-    for p in policies:
-        assert got[p] == want[p], f"{p}: lazy lists or chunking changed the pairs"
+        tiny_index(mp)
+        got = {(p, g): case.pairs(p, g) for p in BUILT_IN for g in (None, 2)}
+    for key in want:
+        assert got[key] == want[key], f"{key}: tiny nodes, batches or lists changed the pairs"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -638,19 +647,6 @@ def test_every_policy_in_the_schema_is_implemented():
         assert len(doc) > 200 and "Args:" in doc, f"{name} lacks a full docstring"
 
 
-def test_first_sorted_equals_the_head_of_a_stable_sort():
-    from sim.program.pairing import _first_sorted
-
-    rng = np.random.default_rng(3)
-    for _ in range(500):
-        n = int(rng.integers(1, 80))
-        vals = rng.integers(0, 6, n).astype(float)  # many ties, the hard case
-        vals[rng.random(n) < 0.2] = -np.inf
-        keep = int(rng.integers(0, int(np.isfinite(vals).sum()) + 1))
-        expected = np.argsort(-vals, kind="stable")[:keep]
-        assert np.array_equal(_first_sorted(vals, keep), expected), (vals, keep)
-
-
 def test_score_terms_add_up_to_the_pair_scores():
     from sim.program.pairing import pair_scores, score_terms
 
@@ -663,3 +659,238 @@ def test_score_terms_add_up_to_the_pair_scores():
     # the same terms added in another order: equal to float64 rounding
     assert np.allclose(total, pair_scores(st, mentors, mentees, st.digital, w), rtol=0, atol=1e-12)
     assert (terms["department"] > 0).any() and (terms["department"] == 0).any(), "both cases seen"
+
+
+# ---------------------------------------------------------------------------------------------
+# Oracles: every policy against a brute force on the full score matrix
+# ---------------------------------------------------------------------------------------------
+
+
+def full_problem(case: Case):
+    """Mentors with room (slot order), mentees (slot order), capacities, and full matrices:
+    match scores, transfers, mentors' preferences, and the allowed mask."""
+    mentors = np.array(sorted({int(c) for c in case.mentors if case.cap(int(c)) > 0}), dtype=int)
+    mentees = np.unique(case.mentees)
+    caps = np.array([case.cap(int(c)) for c in mentors], dtype=int)
+    st_ = case.state
+    score = match_scores(st_, mentors, mentees, st_.digital, case.weights)
+    transfer = pairing.expected_transfer(st_, mentors, mentees, st_.digital)
+    pref = mentor_preferences(st_, mentors, mentees)
+    ok = allowed(st_, mentors, mentees, case.exclude)
+    return mentors, mentees, caps, score, transfer, pref, ok
+
+
+def best_open(vals, left, count):
+    """The ``count`` best entries with room left, ties by position; None if fewer."""
+    vals = np.where(left > 0, vals, -np.inf)
+    order = np.lexsort((np.arange(len(vals)), -vals))[:count]
+    return order if len(order) == count and np.isfinite(vals[order]).all() else None
+
+
+def ref_serial(vals, order, caps, count):
+    left, out = caps.copy(), {}
+    for i in order:
+        chosen = best_open(vals[i], left, count)
+        if chosen is not None:
+            left[chosen] -= 1
+            out[int(i)] = tuple(int(c) for c in chosen)
+    return out, left
+
+
+def ref_greedy(vals, rows, caps):
+    left, out = caps.copy(), {}
+    edges = sorted((-vals[i, j], i, j) for i in rows for j in range(vals.shape[1]))
+    for neg, i, j in edges:
+        if np.isfinite(neg) and i not in out and left[j] > 0:
+            out[int(i)] = (int(j),)
+            left[j] -= 1
+    return out
+
+
+def ref_board_order(vals, g):
+    top = np.full(len(vals), -np.inf)
+    if g <= vals.shape[1]:
+        top = (-np.sort(-vals, axis=1)[:, :g]).sum(axis=1)
+    return np.lexsort((np.arange(len(vals)), -top))
+
+
+def ref_deferred_acceptance(score, pref, caps):
+    """Textbook mentee-proposing deferred acceptance on full preference lists."""
+    m = len(score)
+    lists = [
+        [j for j in np.lexsort((np.arange(score.shape[1]), -score[i])) if np.isfinite(score[i, j])]
+        for i in range(m)
+    ]
+    nxt, held = [0] * m, {j: [] for j in range(score.shape[1])}
+    free = list(range(m))
+    while free:
+        i = free.pop()
+        if nxt[i] >= len(lists[i]):
+            continue
+        j = lists[i][nxt[i]]
+        nxt[i] += 1
+        held[j].append(i)
+        held[j].sort(key=lambda k: (-pref[k, j], k))
+        if len(held[j]) > caps[j]:
+            free.append(held[j].pop())
+    return {i: (j,) for j, rows in held.items() for i in rows}
+
+
+def ref_random(ok, caps, count, rng):
+    left, out = caps.copy(), {}
+    for i in rng.permutation(len(ok)):
+        cand = np.flatnonzero(ok[i] & (left > 0))
+        if cand.size < count:
+            continue
+        chosen = (
+            rng.choice(cand, size=count, replace=False)
+            if count > 1
+            else cand[[rng.integers(cand.size)]]
+        )
+        left[chosen] -= 1
+        out[int(i)] = tuple(int(c) for c in chosen)
+    return out
+
+
+def reference_pairs(case: Case, policy: str, g: int | None):
+    """What ``policy`` defines, computed on the full matrices (slots in, slots out)."""
+    mentors, mentees, caps, score, transfer, pref, ok = full_problem(case)
+    st_ = case.state
+    match = np.where(ok, score, -np.inf)
+    count = g or 1
+    seniority = np.lexsort((mentees, -st_.subtree_size[mentees], -st_.level[mentees]))
+    if policy == "random":
+        out = ref_random(ok, caps, count, Streams(case.seed)["pairing"])
+    elif policy in ("skill_gap", "cross_department", "optimal_boards"):
+        vals = np.where(ok, transfer, -np.inf) if policy == "skill_gap" else match
+        if policy == "cross_department":
+            same = st_.department[mentees][:, None] == st_.department[mentors][None, :]
+            vals = np.where(same, -np.inf, vals)
+        if g:
+            out = ref_serial(vals, ref_board_order(vals, g), caps, g)[0]
+        else:
+            out = ref_greedy(vals, range(len(mentees)), caps)
+    elif policy == "diversity" and not g:
+        out, left = ref_serial(
+            np.where(st_.underrepresented[mentors][None, :], match, -np.inf), seniority, caps, 1
+        )
+        rest = [i for i in range(len(mentees)) if i not in out]
+        out.update(ref_greedy(np.where(left[None, :] > 0, match, -np.inf), rest, left))
+    elif policy == "diversity":  # boards: under-represented mentors first, then the rest
+        out, left = {}, caps.copy()
+        ur = st_.underrepresented[mentors]
+        for i in seniority:
+            ranked = [
+                int(c)
+                for c in np.lexsort((np.arange(len(left)), -match[i]))
+                if np.isfinite(match[i, c]) and left[c] > 0
+            ]
+            board = [c for c in ranked if ur[c]][:g]
+            board += [c for c in ranked if c not in board][: g - len(board)]
+            if len(board) == g:
+                left[board] -= 1
+                out[int(i)] = tuple(board)
+    elif policy == "two_sided" and not g:
+        out = ref_deferred_acceptance(match, pref, caps)
+    else:
+        exp = st_.skills[mentees][:, st_.experience].mean(axis=1)
+        order = {
+            "low_resistance_first": np.lexsort((mentees, st_.attitudes[mentees, RESISTANCE])),
+            "influence_first": seniority,
+            "mentee_choice": Streams(case.seed)["pairing"].permutation(len(mentees)),
+            "two_sided": np.lexsort((mentees, -exp, -st_.level[mentees])),
+        }[policy]
+        out = ref_serial(match, order, caps, count)[0]
+    return [(int(mentees[i]), tuple(int(mentors[j]) for j in out[i])) for i in sorted(out)]
+
+
+ORACLE_POLICIES = [p for p in BUILT_IN if p != "optimal"] + ["optimal_boards"]
+
+
+@pytest.mark.parametrize("tiny", [False, True])
+@settings(max_examples=20, deadline=None, database=None)
+@given(case=cases(max_mentors=30, max_mentees=15), g=st.sampled_from([None, 2]))
+def test_every_policy_gives_the_pairs_it_defines_on_the_full_matrix(tiny, case, g):
+    """Serial dictatorships, greedy, deferred acceptance, random draws and boards, each
+    against a brute force on the full score matrix; with tiny index nodes too, so that the
+    bounds, the pruning and the list refreshes are all exercised."""
+    with pytest.MonkeyPatch.context() as mp:
+        if tiny:
+            tiny_index(mp)
+        for policy in ORACLE_POLICIES:
+            if policy == "optimal_boards" and not g:
+                continue
+            name = "optimal" if policy == "optimal_boards" else policy
+            got, want = case.pairs(name, g), reference_pairs(case, policy, g)
+            assert got == want, f"{policy} (group {g}): {got} != brute force {want}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("policy", ORACLE_POLICIES)
+def test_policies_give_the_pairs_they_define_on_a_larger_pool(policy):
+    """300 mentees x 2,000 mentors at the default index sizes: many nodes, deep lists."""
+    state = build(4000, 5, 8, 11)
+    rng = np.random.default_rng(11)
+    mentees = rng.choice(np.flatnonzero(state.senior), 120, replace=False)
+    mentors = rng.choice(np.flatnonzero(~state.senior), 1500, replace=False)
+    case = Case(state, mentors, mentees, 1, ScoreWeights(), True, 11)
+    g = 2 if policy == "optimal_boards" else None
+    name = "optimal" if policy == "optimal_boards" else policy
+    assert case.pairs(name, g) == reference_pairs(case, policy, g), policy
+
+
+# ---------------------------------------------------------------------------------------------
+# The candidate index: bounds hold, queries equal full rows
+# ---------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None, database=None)
+@given(
+    case=cases(max_mentors=40, max_mentees=10),
+    only=st.sampled_from([None, "cross_department", "underrepresented"]),
+    closed=st.integers(0, 20),
+    k=st.integers(1, 12),
+)
+def test_index_queries_equal_full_rows_and_bounds_hold(case, only, closed, k):
+    mentors, mentees = np.unique(case.mentors), np.unique(case.mentees)
+    sc = scores.Scorer(case.state, mentors, mentees, case.state.digital, case.weights, case.exclude)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(candidates, "CHUNK_MENTORS", 2)
+        mp.setattr(candidates, "FANOUT", 2)
+        index = candidates.MentorIndex(sc, only)
+        rng = np.random.default_rng(case.seed)
+        live = np.ones(sc.n, dtype=bool)
+        for c in rng.choice(sc.n, min(closed, sc.n), replace=False):
+            index.close(int(c))
+            live[c] = False
+        rows = np.arange(sc.m)
+        cols, _, complete = index.top(rows, k)
+    full = sc.match(rows[:, None], np.arange(sc.n)[None, :])
+    usable = sc.allowed(rows[:, None], np.arange(sc.n)[None, :]) & live[None, :]
+    if only == "cross_department":
+        usable &= sc.mentee_dept[:, None] != sc.mentor_dept[None, :]
+    if only == "underrepresented":
+        usable &= sc.mentor_ur[None, :]
+    full = np.where(usable, full, -np.inf)
+    for i in rows:
+        order = np.lexsort((np.arange(sc.n), -full[i]))[:k]
+        order = order[np.isfinite(full[i, order])]
+        assert cols[i, : len(order)].tolist() == order.tolist(), f"row {i}: {cols[i]} vs {order}"
+        assert (cols[i, len(order) :] == -1).all() and complete[i] == (usable[i].sum() < k)
+    for level, lv in enumerate(index.levels):  # every bound is above every live member's score
+        members = np.repeat(np.arange(lv.size), np.diff(lv.members))
+        bound = index.bounds(rows[:, None], members[None, :], level)
+        alive = index.live[np.arange(sc.n)][None, :]
+        scored = np.where(alive & usable[:, index.order], full[:, index.order], -np.inf)
+        assert (bound >= scored).all(), f"a level-{level} bound is below a member's score"
+
+
+def test_random_draws_equal_those_of_a_full_row():
+    """The Fenwick tree's k-th open allowed mentor is the full row's k-th, for the same draw."""
+    state = build(400, 4, 8, 9)
+    rng = np.random.default_rng(9)
+    mentors = rng.choice(np.arange(400), 150, replace=False)
+    mentees = rng.choice(np.flatnonzero(state.senior), 40, replace=False)
+    for g in (None, 3):
+        case = Case(state, mentors, mentees, np.array([1, 2] * 75), ScoreWeights(), True, 9)
+        assert case.pairs("random", g) == reference_pairs(case, "random", g)

@@ -1,0 +1,586 @@
+"""Matching algorithms over a :class:`~sim.program.pairing.scores.Scorer`, exact at any size.
+
+Every algorithm here asks one question, many times: *which are this mentee's k best usable
+mentors?*, answered exactly by a :class:`~sim.program.pairing.candidates.MentorIndex` without
+scoring most mentors. On that query:
+
+* :func:`serial` (serial dictatorship) takes mentees in order, in batches: one query of each
+  batch mentee's ``batch x count`` best open mentors is always enough, since earlier mentees
+  of the batch fill at most that many;
+* :func:`greedy` (best pair first) keeps each mentee's best open mentor in a heap; a stale entry
+  (its mentor filled up) is an upper bound of the mentee's best, and is refreshed only when it
+  reaches the top, so mentees that will never be served near the top are never re-scored;
+* :func:`deferred_acceptance` lets mentees propose only to mentors that would accept them now,
+  which skips exactly the proposals deferred acceptance would reject at once (mentors' thresholds
+  only rise), in the order mentors broadly prefer, so that few proposals are undone later;
+* :func:`draw_random` draws from the open allowed mentors by rank, counting them as the open
+  mentors minus the few a reporting line excludes (a Fenwick tree over open mentors);
+* :func:`assign_dense` and :func:`assign_candidates` solve the assignment problem exactly, or
+  over a candidate graph.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right
+from collections import deque
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+from sim.program.pairing.candidates import MentorIndex
+from sim.program.pairing.scores import Scorer
+
+Assignment = dict[int, tuple[int, ...]]
+"""Mentee position -> mentor positions."""
+
+BATCH_ROWS = 32
+"""Mentees whose lists are computed together."""
+
+TOP_K = 50
+"""Candidate mentors per mentee in ``optimal`` on large problems (plus its greedy partner)."""
+
+EXACT_LIMIT = 1 << 21
+"""Largest mentees x (mentors x capacity + mentees) that ``optimal`` solves exactly (dense)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Capacity shared by the indexes of one policy
+# --------------------------------------------------------------------------------------------
+
+
+class Seats:
+    """Capacity left per mentor; tells every attached index when a mentor fills up.
+
+    Args:
+        capacity: Capacity per mentor position (copied).
+    """
+
+    def __init__(self, capacity: np.ndarray) -> None:
+        self.left = np.array(capacity, dtype=np.int64, copy=True)
+        self.watchers: list = []
+
+    def take(self, cols) -> None:
+        """One more mentee for each of ``cols`` (distinct mentor positions)."""
+        for c in cols:
+            self.left[c] -= 1
+            if self.left[c] <= 0:
+                for watcher in self.watchers:
+                    watcher.close(c)
+
+    def open_(self) -> np.ndarray:
+        """Mask of mentors with capacity left."""
+        return self.left > 0
+
+    def index(self, sc: Scorer, only: str | None = None) -> MentorIndex:
+        """A :class:`MentorIndex` of the open mentors, kept up to date as they fill."""
+        index = MentorIndex(sc, only, live=self.open_())
+        self.watchers.append(index)
+        return index
+
+
+def _batches(order: np.ndarray):
+    for a in range(0, len(order), BATCH_ROWS):
+        yield order[a : a + BATCH_ROWS]
+
+
+def _first_open(cols: np.ndarray, seats: Seats, count: int, skip=()) -> list[int]:
+    """The first ``count`` entries of ``cols`` with capacity left, not in ``skip``."""
+    ok = cols[cols >= 0]
+    ok = ok[seats.left[ok] > 0]
+    return [c for c in ok.tolist() if c not in skip][:count]
+
+
+# --------------------------------------------------------------------------------------------
+# Serial dictatorship, boards
+# --------------------------------------------------------------------------------------------
+
+
+def serial(index: MentorIndex, order: np.ndarray, seats: Seats, count: int, out: Assignment):
+    """Mentees in ``order`` each take their ``count`` best mentors with capacity left, or none.
+
+    A batch's lists hold ``batch x count`` mentors: earlier mentees of the batch fill at most
+    ``(batch - 1) x count`` of them, so the first open entries are the best open mentors.
+    """
+    for block in _batches(np.asarray(order, dtype=np.int64)):
+        cols = index.top(block, len(block) * count)[0]
+        for r, row in zip(block.tolist(), cols, strict=True):
+            chosen = _first_open(row, seats, count)
+            if len(chosen) == count:
+                seats.take(chosen)
+                out[r] = tuple(chosen)
+
+
+def board_order(index: MentorIndex, m: int, g: int) -> np.ndarray:
+    """Mentees by the total of their ``g`` best values, highest first, ties by position."""
+    best = np.full(m, -np.inf)
+    if g <= index.sc.n:
+        for block in _batches(np.arange(m)):
+            best[block] = index.top(block, g)[1].sum(axis=1)  # summed best first
+    return np.lexsort((np.arange(m), -best))
+
+
+def boards_favouring(
+    preferred: MentorIndex, others: MentorIndex, order: np.ndarray, seats: Seats, g: int
+) -> Assignment:
+    """Boards of ``g``: the best open mentors of ``preferred`` first, completed from ``others``."""
+    out: Assignment = {}
+    for block in _batches(np.asarray(order, dtype=np.int64)):
+        first_cols = preferred.top(block, len(block) * g)[0]
+        other_cols = others.top(block, (len(block) + 1) * g)[0]
+        for t, r in enumerate(block.tolist()):
+            board = _first_open(first_cols[t], seats, g)
+            board += _first_open(other_cols[t], seats, g - len(board), skip=set(board))
+            if len(board) == g:
+                seats.take(board)
+                out[r] = tuple(board)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Greedy: best pair first
+# --------------------------------------------------------------------------------------------
+
+
+def greedy(
+    sc: Scorer, rows: np.ndarray, capacity: np.ndarray, only: str | None = None
+) -> tuple[Assignment, dict[int, float]]:
+    """Repeatedly form the best remaining (mentee, mentor) pair; ties by mentee, then mentor.
+
+    Computed as deferred acceptance in which mentors rank mentees by the same score: every
+    agent's ranking then follows one order of the pairs (score, then mentee, then mentor),
+    whose unique stable matching is the greedy one. The outcome of deferred acceptance does not
+    depend on who proposes when, so mentees propose in batches, highest value first (a heap of
+    upper bounds of their best acceptable value), as greedy would roughly serve them: few
+    proposals are undone, and each mentee's list of acceptable mentors is computed about once.
+
+    Args:
+        sc: The problem.
+        rows: Mentee positions taking part.
+        capacity: Capacity left per mentor position (0: takes no one).
+        only: Mentor restriction of :class:`MentorIndex`.
+
+    Returns:
+        The pairs, and each pair's score.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    index = MentorIndex(sc, only, live=capacity > 0)
+    suitors = _Suitors(index, rows, capacity)
+    heap = [(-v, i) for i, v in suitors.heads()]
+    heapq.heapify(heap)
+    while heap:
+        batch = sorted(heapq.heappop(heap) for _ in range(min(BATCH_ROWS, len(heap))))
+        suitors.relist([i for _, i in batch if suitors.used_up(i)])
+        for _, i in batch:
+            bound = suitors.propose(i, heap)
+            if bound is not None:  # nobody accepted from its list: ask again later
+                heapq.heappush(heap, (-bound, i))
+    return suitors.result()
+
+
+class _Suitors:
+    """Mentees' lists of acceptable mentors and the mentors' holdings (see :func:`greedy`).
+
+    Args:
+        index: The mentors taking part (none closed).
+        rows: Mentee positions; mentees are addressed by their place ``i`` in it.
+        capacity: Capacity per mentor position.
+    """
+
+    def __init__(self, index: MentorIndex, rows: np.ndarray, capacity: np.ndarray) -> None:
+        self.index, self.rows, self.capacity = index, rows, capacity
+        self.accept = _Acceptance(index, by_score=True)
+        self.cols: list = [[-1]] * len(rows)
+        self.vals: list = [[-np.inf]] * len(rows)
+        self.ptr = [0] * len(rows)
+        self.complete = [False] * len(rows)
+        self.held: dict[int, list[tuple[float, int]]] = {}
+        self.value: dict[int, float] = {}
+        for block in _batches(np.arange(len(rows))):
+            self.relist(block.tolist())
+
+    def relist(self, local: list[int]) -> None:
+        """New lists, of the mentors that would accept now, for mentees ``local``."""
+        if not local:
+            return
+        k = max(1, min(4 * BATCH_ROWS, self.index.sc.n))
+        cols, vals, complete = self.index.top(self.rows[local], k, self.accept)
+        for t, i in enumerate(local):
+            self.cols[i], self.vals[i] = cols[t].tolist(), vals[t].tolist()
+            self.ptr[i], self.complete[i] = 0, bool(complete[t])
+
+    def heads(self):
+        """(mentee, value of its list's first entry) for mentees with one."""
+        return [(i, v[0]) for i, v in enumerate(self.vals) if v[0] > -np.inf]
+
+    def _accepts(self, c: int, value: float, i: int) -> bool:
+        a = self.accept
+        return value > a.pref[c] or (value == a.pref[c] and self.rows[i] < a.row[c])
+
+    def _walk(self, i: int) -> int:
+        """Move ``i``'s pointer to its first listed mentor that would accept it now."""
+        cols, vals, p = self.cols[i], self.vals[i], self.ptr[i]
+        while p < len(cols) and cols[p] >= 0 and not self._accepts(cols[p], vals[p], i):
+            p += 1
+        self.ptr[i] = p
+        return p
+
+    def used_up(self, i: int) -> bool:
+        """Whether no listed mentor would accept ``i`` now, though others may."""
+        p = self._walk(i)
+        return not self.complete[i] and (p >= len(self.cols[i]) or self.cols[i][p] < 0)
+
+    def propose(self, i: int, heap: list) -> float | None:
+        """``i`` proposes to its first listed mentor that would accept it.
+
+        A mentee pushed out goes back in ``heap``. Returns None, or a bound of ``i``'s value
+        if nobody listed accepts it any more but others may.
+        """
+        p = self._walk(i)
+        cols, vals = self.cols[i], self.vals[i]
+        if p >= len(cols) or cols[p] < 0:
+            if self.complete[i]:
+                return None
+            return vals[-1] if vals[-1] > -np.inf else max(v for v in vals if v > -np.inf)
+        c, value, r = cols[p], vals[p], int(self.rows[i])
+        heap_c = self.held.setdefault(c, [])
+        heapq.heappush(heap_c, (value, -r, i))
+        self.value[i] = value
+        if len(heap_c) > self.capacity[c]:
+            worst, _, out = heapq.heappop(heap_c)
+            self.value.pop(out)
+            heapq.heappush(heap, (-worst, out))  # its held value bounds what it gets next
+        if len(heap_c) >= self.capacity[c]:
+            self.accept.set(c, (heap_c[0][0], -heap_c[0][1]))
+        return None
+
+    def result(self) -> tuple[Assignment, dict[int, float]]:
+        pairs = {int(self.rows[i]): (c,) for c, heap in self.held.items() for _, _, i in heap}
+        return pairs, {int(self.rows[i]): v for i, v in self.value.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Deferred acceptance
+# --------------------------------------------------------------------------------------------
+
+
+class _Acceptance:
+    """Which mentors would accept a proposal now: free capacity, or a worse mentee held.
+
+    A full mentor's threshold is the (preference, -mentee) key of the worst mentee it holds;
+    an open mentor's is -inf. Thresholds only rise, so a mentor that would refuse a mentee now
+    refuses it for good. A node of the index whose lowest threshold is above the mentee's
+    highest possible preference there refuses it whole.
+
+    Args:
+        index: The mentors.
+        by_score: Mentors rank mentees by the match score itself (greedy), rather than by
+            :meth:`Scorer.preference` (two-sided).
+    """
+
+    def __init__(self, index: MentorIndex, by_score: bool) -> None:
+        self.index, self.by_score = index, by_score
+        n = index.sc.n
+        self.pref = np.full(n, -np.inf)  # by mentor position
+        self.row = np.full(n, -1, dtype=np.int64)
+        self.lowest = [np.full(level.size, -np.inf) for level in index.levels]
+
+    def set(self, position: int, key: tuple[float, int] | None) -> None:
+        """Mentor ``position``'s threshold becomes ``key`` (None: it has room)."""
+        self.pref[position], self.row[position] = (-np.inf, -1) if key is None else key
+        index = self.index
+        node = int(index.leaf_of[index.where[position]])
+        members = index.order[index.levels[0].starts[node] : index.levels[0].starts[node + 1]]
+        self.lowest[0][node] = self.pref[members].min()
+        for below, level, lowest in zip(
+            self.lowest, index.levels[1:], self.lowest[1:], strict=False
+        ):
+            node = int(level.node[node])
+            lowest[node] = below[level.starts[node] : level.starts[node + 1]].min()
+
+    def bound(self, rows: np.ndarray, ids: np.ndarray, level: int, ub: np.ndarray) -> None:
+        """Set -inf where no member of a node could accept the row."""
+        summary = self.index.levels[level].summary
+        best = ub if self.by_score else self.index.sc.preference_bound(rows, ids, summary)
+        ub[np.broadcast_to(best < self.lowest[level][ids], ub.shape)] = -np.inf
+
+    def members(self, rows: np.ndarray, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Mask of aligned (mentee, member) pairs in which the mentor would accept."""
+        pos = self.index.order[idx]
+        pref = values if self.by_score else self.index.sc.preference(rows, idx)
+        held = self.pref[pos]
+        return (pref > held) | ((pref == held) & (rows < self.row[pos]))
+
+
+def deferred_acceptance(
+    sc: Scorer,
+    index: MentorIndex,
+    capacity: np.ndarray,
+    order: np.ndarray,
+    by_score: bool = False,
+) -> tuple[Assignment, dict[int, float]]:
+    """Mentee-proposing deferred acceptance with mentor capacity (Gale & Shapley 1962).
+
+    Mentees propose to their best mentor (by the index's value, ties by position) among those
+    that would accept them now; a mentor over capacity rejects its least preferred mentee
+    (ties to the lower position), who proposes again. Proposals the standard algorithm would
+    have rejected at once are skipped, and the outcome of deferred acceptance does not depend
+    on the order of proposals: this is the mentee-optimal stable matching. ``order`` only
+    makes later rejections rare.
+
+    When mentors rank mentees by the same score (``by_score``), every agent's ranking follows
+    one order of the pairs (score, then mentee, then mentor), and the stable matching is unique
+    and equal to the greedy one, best pair first.
+
+    Args:
+        sc: The problem.
+        index: Every mentor that takes part (none closed).
+        capacity: Capacity per mentor position.
+        order: Mentee positions in the order they first propose.
+        by_score: Mentors rank by the match score; else by :meth:`Scorer.preference`.
+
+    Returns:
+        The pairs, and each paired mentee's value of its pair (the index's).
+    """
+    accept = _Acceptance(index, by_score)
+    lists = _Lists(sc, index, accept, by_score)
+    held: dict[int, list[tuple[float, int]]] = {}
+    value: dict[int, float] = {}
+    queue = deque(np.asarray(order, dtype=np.int64).tolist())
+    while queue:
+        block = [queue.popleft() for _ in range(min(BATCH_ROWS, len(queue)))]
+        lists.relist([r for r in block if lists.used_up(r)])
+        for r in block:
+            at = lists.walk(r)
+            if at >= 0:
+                c, pref = lists.cols[r][at], lists.prefs[r][at]
+                _hold(r, c, pref, accept, held, capacity, queue)
+                value[r] = lists.vals[r][at]
+            elif not lists.complete[r]:
+                queue.append(r)  # every listed mentor filled up meanwhile: a longer list
+    pairs = {-neg: (c,) for c, heap in held.items() for _, neg in heap}
+    return pairs, {r: value[r] for r in pairs}
+
+
+LIST_START = 8 * BATCH_ROWS
+"""Entries of a mentee's first list of acceptable mentors in deferred acceptance."""
+
+LIST_GROWTH = 4
+"""Factor by which a mentee's next list is longer when it used up the last one."""
+
+LIST_MOST = 8 * LIST_START
+"""Longest list of one mentee (bounds a relist's memory: about 100 bytes per entry of a
+batch of :data:`BATCH_ROWS` mentees, 6.4 MiB)."""
+
+
+class _Lists:
+    """Mentees' lists of the mentors that would accept them, walked in order.
+
+    Used by :func:`deferred_acceptance`.
+    A list holds a mentee's ``k`` best mentors among those that would accept it when it was
+    made. Thresholds only rise, so an entry that would refuse the mentee now refuses it for
+    good, and the first entry that would still accept it is its best acceptable mentor. A
+    mentee that used up its list gets a new one, :data:`LIST_GROWTH` times longer, so that a
+    mentee deep down everyone's shared favourites is listed a few times, not once per
+    :data:`BATCH_ROWS` mentors filled.
+    """
+
+    def __init__(self, sc: Scorer, index: MentorIndex, accept: _Acceptance, by_score: bool):
+        self.sc, self.index, self.accept, self.by_score = sc, index, accept, by_score
+        self.cols: dict[int, list[int]] = {}
+        self.prefs: dict[int, list[float]] = {}
+        self.vals: dict[int, list[float]] = {}
+        self.ptr: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+        self.complete: dict[int, bool] = {}
+
+    def used_up(self, r: int) -> bool:
+        """Whether ``r`` has no list, or no listed mentor accepts it though others may."""
+        return r not in self.cols or (self.walk(r) < 0 and not self.complete[r])
+
+    def relist(self, rows: list[int]) -> None:
+        """New, longer lists for ``rows``."""
+        if not rows:
+            return
+        for r in rows:
+            old = self.size.get(r)
+            self.size[r] = LIST_START if old is None else min(old * LIST_GROWTH, LIST_MOST)
+        k = max(1, min(max(self.size[r] for r in rows), self.sc.n))
+        block = np.asarray(rows, dtype=np.int64)
+        cols, vals, complete = self.index.top(block, k, self.accept)
+        prefs = vals
+        if not self.by_score:
+            prefs = self.sc.preference(np.repeat(block, k).reshape(cols.shape), np.maximum(cols, 0))
+        for t, r in enumerate(rows):
+            ok = cols[t] >= 0
+            self.cols[r], self.vals[r] = cols[t][ok].tolist(), vals[t][ok].tolist()
+            self.prefs[r] = prefs[t][ok].tolist()
+            self.ptr[r], self.complete[r] = 0, bool(complete[t])
+
+    def walk(self, r: int) -> int:
+        """Move ``r``'s pointer to its first listed mentor that would accept it; -1 if none."""
+        cols, prefs, p, a = self.cols[r], self.prefs[r], self.ptr[r], self.accept
+        while p < len(cols):
+            c = cols[p]
+            if prefs[p] > a.pref[c] or (prefs[p] == a.pref[c] and r < a.row[c]):
+                break
+            p += 1
+        self.ptr[r] = p
+        return p if p < len(cols) else -1
+
+
+def _hold(r: int, c: int, pref: float, accept: _Acceptance, held, capacity, queue) -> None:
+    """Mentor ``c`` holds mentee ``r`` (who it accepts), rejecting its worst if over capacity."""
+    heap = held.setdefault(c, [])
+    heapq.heappush(heap, (pref, -r))
+    if len(heap) > capacity[c]:
+        queue.append(-heapq.heappop(heap)[1])
+    if len(heap) >= capacity[c]:
+        accept.set(c, (heap[0][0], -heap[0][1]))
+
+
+# --------------------------------------------------------------------------------------------
+# Random draws
+# --------------------------------------------------------------------------------------------
+
+
+class _OpenSet:
+    """Open mentor positions with the k-th one found in O(log n) (a Fenwick tree)."""
+
+    def __init__(self, open_: np.ndarray) -> None:
+        n = len(open_)
+        total = np.concatenate([[0], np.cumsum(open_, dtype=np.int64)])
+        i = np.arange(1, n + 1)
+        self.tree = [0, *(total[i] - total[i - (i & -i)]).tolist()]
+        self.n, self.count = n, int(total[-1])
+        self.high = 1 << (n.bit_length() - 1) if n else 0
+
+    def close(self, position: int) -> None:
+        """Remove an open position."""
+        i = position + 1
+        while i <= self.n:
+            self.tree[i] -= 1
+            i += i & -i
+        self.count -= 1
+
+    def kth(self, k: int) -> int:
+        """The ``k``-th (0-based) open position."""
+        pos, rest, step, tree = 0, k + 1, self.high, self.tree
+        while step:
+            nxt = pos + step
+            if nxt <= self.n and tree[nxt] < rest:
+                pos, rest = nxt, rest - tree[nxt]
+            step >>= 1
+        return pos
+
+    def kth_except(self, k: int, skip: list[int]) -> int:
+        """The ``k``-th open position not in ``skip`` (sorted open positions)."""
+        t = k
+        while True:  # t = k + (skipped positions up to the answer): a fixed point, from below
+            p = self.kth(t)
+            nxt = k + bisect_right(skip, p)
+            if nxt == t:
+                return p
+            t = nxt
+
+
+def draw_random(sc: Scorer, order: np.ndarray, seats: Seats, count: int, rng) -> Assignment:
+    """Mentees in ``order`` each get ``count`` uniformly random distinct open allowed mentors.
+
+    The draw is the one a full row would give: a rank among the open allowed mentors in
+    position order (``rng.integers`` for one, ``rng.choice`` without replacement for several),
+    from exactly as many of them; none if there are fewer than ``count``.
+    """
+    pointer, banned = sc.disallowed()
+    open_set = _OpenSet(seats.open_())
+    seats.watchers.append(open_set)
+    out: Assignment = {}
+    for r in np.asarray(order).tolist():
+        skip = banned[pointer[r] : pointer[r + 1]]
+        skip = skip[seats.left[skip] > 0].tolist()
+        size = open_set.count - len(skip)
+        if size < count:
+            continue
+        ranks = rng.choice(size, size=count, replace=False) if count > 1 else [rng.integers(size)]
+        chosen = [open_set.kth_except(int(k), skip) for k in ranks]
+        seats.take(chosen)
+        out[r] = tuple(chosen)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Assignment: exact (dense) and over a candidate graph (sparse)
+# --------------------------------------------------------------------------------------------
+
+
+def assign_dense(sc: Scorer, capacity: np.ndarray) -> Assignment:
+    """Exact maximum-score assignment by a dense linear sum assignment.
+
+    Each mentor column is repeated ``capacity[c]`` times, plus one zero-score dummy column per
+    mentee (leaving a mentee out scores 0); disallowed pairs score below every dummy, so they
+    are never chosen (and are dropped if they ever were).
+    """
+    rows, cols = np.arange(sc.m)[:, None], np.arange(sc.n)[None, :]
+    vals, ok = sc.match(rows, cols), sc.allowed(rows, cols)
+    forbidden = -1.0 - float(np.abs(vals).max(initial=0.0))
+    real = np.repeat(np.where(ok, vals, forbidden), capacity, axis=1)
+    r_ind, c_ind = linear_sum_assignment(np.hstack([real, np.zeros((sc.m, sc.m))]), maximize=True)
+    column_mentor = np.repeat(np.arange(sc.n), capacity)
+    used = c_ind < len(column_mentor)
+    r_ind, cols = r_ind[used], column_mentor[c_ind[used]]
+    keep = ok[r_ind, cols]
+    return {int(r): (int(c),) for r, c in zip(r_ind[keep], cols[keep], strict=True)}
+
+
+def assign_candidates(sc: Scorer, capacity: np.ndarray) -> Assignment:
+    """Maximum-score assignment over a candidate graph (large problems).
+
+    Candidates of a mentee: its :data:`TOP_K` best allowed mentors, plus its partner in the
+    greedy best-pair-first assignment (so the result never scores below that greedy one).
+    Edges go to each of a mentor's ``capacity[c]`` copies at cost ``top - score`` (all >= 1),
+    plus one private dummy per mentee at cost ``top`` (score 0, left out); a minimum-cost full
+    matching of the mentees (:func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`)
+    then maximizes the total score over the candidate graph.
+    """
+    rows = np.arange(sc.m)
+    k = min(TOP_K, sc.n)
+    index = MentorIndex(sc)
+    cols, vals = np.full((sc.m, k), -1, dtype=np.int64), np.full((sc.m, k), -np.inf)
+    for block in _batches(rows):
+        cols[block], vals[block], _ = index.top(block, k)
+    greedy_pairs, greedy_scores = greedy(sc, rows, capacity)
+    g_rows = np.array(sorted(greedy_pairs), dtype=np.int64)
+    g_cols = np.array([greedy_pairs[r][0] for r in g_rows.tolist()], dtype=np.int64)
+    g_score = np.array([greedy_scores[r] for r in g_rows.tolist()])
+    e_rows = np.concatenate([np.repeat(rows, k), g_rows])
+    e_cols = np.concatenate([cols.ravel(), g_cols])
+    e_score = np.concatenate([vals.ravel(), g_score])
+    keep = e_cols >= 0
+    return solve_sparse(sc, e_rows[keep], e_cols[keep], e_score[keep], capacity)
+
+
+def solve_sparse(
+    sc: Scorer, rows: np.ndarray, cols: np.ndarray, score: np.ndarray, capacity: np.ndarray
+) -> Assignment:
+    """Maximum-score matching of the mentees over the given (possibly repeated) edges."""
+    pair_key = np.unique(rows * sc.n + cols, return_index=True)[1]
+    rows, cols, score = rows[pair_key], cols[pair_key], score[pair_key]
+    uniq, inv = np.unique(cols, return_inverse=True)
+    caps = capacity[uniq]
+    n_cols = int(caps.sum())
+    column_mentor = np.repeat(uniq, caps)
+    copies = caps[inv]  # one edge per copy of the mentor
+    first = np.repeat(np.cumsum(caps)[inv] - copies, copies)
+    within = np.arange(int(copies.sum())) - np.repeat(np.cumsum(copies) - copies, copies)
+    top = float(score.max(initial=0.0)) + 1.0
+    e_rows = np.concatenate([np.repeat(rows, copies), np.arange(sc.m)])
+    e_cols = np.concatenate([first + within, n_cols + np.arange(sc.m)])
+    e_cost = np.concatenate([np.repeat(top - score, copies), np.full(sc.m, top)])
+    graph = sp.csr_matrix((e_cost, (e_rows, e_cols)), shape=(sc.m, n_cols + sc.m))
+    r_ind, c_ind = min_weight_full_bipartite_matching(graph)
+    used = c_ind < n_cols
+    r_ind, mentor = r_ind[used], column_mentor[c_ind[used]]
+    keep = sc.allowed(r_ind, mentor)
+    return {int(r): (int(c),) for r, c in zip(r_ind[keep], mentor[keep], strict=True)}
