@@ -2,6 +2,7 @@
 
     python benchmarks/bench_engines.py                  # writes benchmarks/results_engines.json
     python benchmarks/bench_engines.py --against REV    # the revision to compare the vector engine with
+    python benchmarks/bench_engines.py --now REV --vector-only   # time REV instead of this checkout
     python benchmarks/bench_engines.py --small --out DIR
 
 1. **Vector engine, side by side.** Time per week at 100,000 employees of this checkout and of
@@ -85,15 +86,15 @@ def export(revision: str, into: Path) -> Path:
     return into
 
 
-def side_by_side(reference: Path, size: int, weeks: int, pairs: int) -> dict:
-    """Alternating runs of this checkout and the reference; the ratio of median times."""
+def side_by_side(reference: Path, size: int, weeks: int, pairs: int, current: Path = ROOT) -> dict:
+    """Alternating runs of ``current`` and the reference; the ratio of median times."""
     now, then = [], []
     for i in range(pairs):  # alternating, and which goes first alternates too
-        first, second = (ROOT, reference) if i % 2 == 0 else (reference, ROOT)
+        first, second = (current, reference) if i % 2 == 0 else (reference, current)
         a = timed(first, "vector", size, weeks, cpu=True)
         b = timed(second, "vector", size, weeks, cpu=True)
-        now.append(a if first == ROOT else b)
-        then.append(b if first == ROOT else a)
+        now.append(a if first == current else b)
+        then.append(b if first == current else a)
     ratio = float(np.median(now) / np.median(then))
     return {
         "employees": size,
@@ -103,6 +104,9 @@ def side_by_side(reference: Path, size: int, weeks: int, pairs: int) -> dict:
         "cpu_s_per_week_now": [round(t, 5) for t in now],
         "cpu_s_per_week_reference": [round(t, 5) for t in then],
         "median_ratio_now_over_reference": round(ratio, 3),
+        "median_of_pair_ratios": round(
+            float(np.median([a / b for a, b in zip(now, then, strict=True)])), 3
+        ),
         "pair_ratios": [round(a / b, 3) for a, b in zip(now, then, strict=True)],
     }
 
@@ -124,18 +128,27 @@ def agent_scaling(sizes: list[int], repeats: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", default=REFERENCE, help="revision to compare with")
+    parser.add_argument("--now", default=None, help="revision to time (default: this checkout)")
+    parser.add_argument("--vector-only", action="store_true", help="only the side-by-side part")
     parser.add_argument("--small", action="store_true", help="small sizes (a quick check)")
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args(argv)
     big, pairs, sizes, ratio_at, repeats = (
         (5_000, 2, [500, 1_000, 2_000], 2_000, 1)
         if args.small
-        else (100_000, 5, [1_000, 4_000, 10_000], 10_000, 3)
+        else (100_000, 7, [1_000, 4_000, 10_000], 10_000, 3)
     )
     started, load_before = time.time(), os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as tmp:
-        vector = side_by_side(export(args.against, Path(tmp)), big, 20, pairs)
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as tmp_now:
+        current = export(args.now, Path(tmp_now)) if args.now else ROOT
+        vector = side_by_side(export(args.against, Path(tmp)), big, 20, pairs, current)
     vector["reference"] = args.against
+    vector["now"] = args.now or "this checkout"
+    if args.vector_only:
+        name = f"results_engines_vector_{args.now or 'now'}.json"
+        (args.out / name).write_text(json.dumps(vector, indent=2) + "\n")
+        print(json.dumps(vector, indent=2))
+        return 0
     print(
         f"vector engine, now / {args.against}: {vector['median_ratio_now_over_reference']}",
         flush=True,
