@@ -48,7 +48,7 @@ CONFIGS = {
     "2 local workers": ["--workers", "2"],
     "2 Dask workers (dask-local)": ["--workers", "2", "--executor", "dask-local"],
 }
-FULL = {"quickstart_reps": 40, "sweep_points": 60, "sweep_reps": 2, "rounds": 3, "imports": 5}
+FULL = {"quickstart_reps": 40, "sweep_points": 60, "sweep_reps": 2, "rounds": 2, "imports": 5}
 SMALL = {"quickstart_reps": 4, "sweep_points": 4, "sweep_reps": 1, "rounds": 1, "imports": 2}
 
 
