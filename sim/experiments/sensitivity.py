@@ -51,6 +51,7 @@ from sim.core.rng import Streams
 from sim.experiments.sensitivity_defaults import (  # the defaults the command line shows
     DEFAULT_OUTCOMES,
     DEFAULT_REPS,
+    DEFAULT_SAMPLES,  # noqa: F401 (part of this module's interface, as before)
     DEFAULT_TRAJECTORIES,
     METHODS,
     NOISE_GROUPS,
