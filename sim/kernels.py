@@ -25,9 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # scipy.sparse is imported where it is used: importing this module stays light
+    import scipy.sparse as sp
 
 BOUND_SLACK = 1e-9
 """Relative slack added to an upper bound on chances, so that rounding never drops a success."""
@@ -134,6 +137,8 @@ class NeighbourSums:
             k = np.arange(n)
             rows = np.tile(k, 2 * h)
             cols = np.concatenate([(k + s * o) % n for s in (1, -1) for o in range(1, h + 1)])
+            import scipy.sparse as sp
+
             ring = sp.csr_matrix((np.ones(rows.size, np.float32), (rows, cols)), shape=(n, n))
             rest = (self.network - ring).tocsr()
             rest.eliminate_zeros()

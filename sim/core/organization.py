@@ -27,15 +27,16 @@ tree through ``manager``, ``ancestors`` and :attr:`~sim.core.state.State.by_dept
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import brentq
-from scipy.special import expit
 
 from sim.core.organization_params import COHORTS, Organization
 from sim.core.rng import Streams
 from sim.core.state import OPENNESS, RESISTANCE, ROWS, SLOTS, WILLINGNESS, State
+
+if TYPE_CHECKING:  # scipy is imported where it is used, so that validating a scenario stays light
+    import scipy.sparse as sp
 
 
 def level_sizes(size: int, levels: int, span: int) -> np.ndarray:
@@ -48,6 +49,8 @@ def level_sizes(size: int, levels: int, span: int) -> np.ndarray:
         return np.array([size], dtype=np.int64)
     if size == levels:
         return np.ones(levels, dtype=np.int64)
+    from scipy.optimize import brentq
+
     ratio = brentq(lambda r: sum(r**d for d in range(levels)) - size, 1.0 + 1e-12, float(span))
     cumulative = np.cumsum([ratio**d for d in range(levels)])
     bounds = np.rint(cumulative).astype(np.int64)
@@ -130,6 +133,8 @@ def still_working(age: np.ndarray, median: float, spread: float) -> np.ndarray:
     about one in eight has retired 5 years before it when ``spread`` is 2.5. The retirement
     hazard that goes with it is :func:`retirement_hazard`.
     """
+    from scipy.special import expit
+
     return expit((median - np.asarray(age, dtype=float)) / spread)
 
 
@@ -265,6 +270,8 @@ def social_network(
     cols = np.concatenate([dst, src])
     # float32 data: neighbour means are summed in float32 (see peer_learning.neighbour_mean);
     # a product with another dtype would convert the whole matrix on every call
+    import scipy.sparse as sp
+
     adj = sp.csr_matrix((np.ones(rows.shape[0], dtype=np.float32), (rows, cols)), shape=(n, n))
     adj.data[:] = 1.0  # duplicates summed to 2 become single ties
     adj.sort_indices()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # only named in annotations: importing this module stays light
+    import scipy.sparse as sp
 
 RESISTANCE, OPENNESS, WILLINGNESS = 0, 1, 2
 ATTITUDES: tuple[str, ...] = ("resistance", "openness", "willingness")

@@ -28,11 +28,9 @@ the vacancy's level and department (:class:`RosterHiring`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from sim.core.organization import (
     assemble_state,
@@ -48,8 +46,13 @@ from sim.core.organization import (
 )
 from sim.core.organization_params import COHORTS, Organization
 from sim.core.rng import Streams
-from sim.core.roster import Roster, Ties, load_roster, load_ties
 from sim.core.state import ATTITUDES, State
+
+if TYPE_CHECKING:  # rosters (pandas, pyarrow) are imported when a scenario has one
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from sim.core.roster import Roster, Ties
 
 HIRE_PREFIX = "new-"
 """Start of the ids generated for new hires (lengthened until no roster id starts with it)."""
@@ -219,6 +222,8 @@ def build_workforce(
 
 def organization_roster(org: Organization) -> Roster:
     """The scenario's roster, read once per process."""
+    from sim.core.roster import load_roster
+
     return load_roster(
         org.roster,
         as_of=org.as_of,
@@ -233,6 +238,8 @@ def organization_ties(org: Organization, roster: Roster) -> Ties | None:
     """The scenario's ties, read once per process (None without a ties file)."""
     if org.ties is None:
         return None
+    from sim.core.roster import load_ties
+
     return load_ties(org.ties, roster, ignore_columns=org.ignore_columns)
 
 
@@ -313,6 +320,8 @@ def _network(org: Organization, roster: Roster, ties: Ties | None, cohort, strea
     if ties is None:
         network, ring = social_network(org, roster.department, cohort, streams["org.network"])
         return network, ring, ring_half(org.network.mean_degree, n)
+    from scipy.sparse.csgraph import reverse_cuthill_mckee
+
     network = tie_matrix(ties, n)
     return network, reverse_cuthill_mckee(network, symmetric_mode=True).astype(np.int64), 0
 
@@ -372,6 +381,8 @@ def tie_matrix(ties: Ties, n: int) -> sp.csr_matrix:
     """The ties as a symmetric 0/1 float32 adjacency (see :class:`sim.core.state.State`)."""
     rows = np.concatenate([ties.source, ties.target])
     cols = np.concatenate([ties.target, ties.source])
+    import scipy.sparse as sp
+
     adj = sp.csr_matrix((np.ones(rows.size, np.float32), (rows, cols)), shape=(n, n))
     adj.sort_indices()
     return adj

@@ -26,7 +26,7 @@ import pandas as pd
 from sim.core.errors import OptionError, TooLargeError
 from sim.core.rng import replication_seed
 from sim.experiments import stats
-from sim.experiments.storage import RunOutput, Store
+from sim.experiments.storage import PartWriter, RunOutput, Store, plan_digest
 from sim.model import outcomes
 from sim.model.fit import available_memory, check_runnable, gib
 from sim.model.model import ReverseMentoringModel
@@ -137,6 +137,67 @@ def build_model(
 def _execute(scenario_data: dict[str, Any], task: Task) -> tuple[Task, RunOutput]:
     scenario = validate(scenario_data)
     return task, run_model(scenario, arm=task.arm, seed=task.seed)
+
+
+# ---------------------------------------------------------------------- in a worker
+
+_WORKER_SCENARIOS: dict[str, Scenario] = {}
+"""The scenarios this process has validated, by the digest of their plain data."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A task that raised: the exception's type and message (picklable whatever it was)."""
+
+    message: str
+
+
+def _scenario_of(data: dict[str, Any]) -> Scenario:
+    """``data`` validated once per process (every task of a point shares its scenario)."""
+    digest = plan_digest(data)
+    if digest not in _WORKER_SCENARIOS:
+        _WORKER_SCENARIOS[digest] = validate(data)
+    return _WORKER_SCENARIOS[digest]
+
+
+_WORKER_DATA: list[dict[str, Any]] = []
+"""The points' scenarios, sent once to each local worker process when it starts."""
+
+
+def _start_worker(parent: int, data: list[dict[str, Any]]) -> None:
+    """Initializer of local worker processes: watch the parent, keep the points' scenarios."""
+    exit_with_parent(parent)
+    _WORKER_DATA[:] = data
+
+
+def run_chunk(
+    data: list[dict[str, Any]] | None, tasks: list[Task], writer: PartWriter | None
+) -> list[tuple[Task, RunOutput | Failed | None]]:
+    """Run ``tasks`` in this process; each result saved by ``writer`` when there is one.
+
+    Args:
+        data: Each point's scenario as plain data; None in a local worker (sent at its start).
+        tasks: The tasks to run, in order.
+        writer: Writes each finished task's part (then None is returned for it); None sends
+            the outputs back instead.
+
+    Returns:
+        Per task its output (None when saved), or :class:`Failed` when it raised (the other
+        tasks still run).
+    """
+    data = _WORKER_DATA if data is None else data
+    out: list[tuple[Task, RunOutput | Failed | None]] = []
+    for task in tasks:
+        try:
+            scenario = _scenario_of(data[task.point])
+            output = run_model(scenario, arm=task.arm, seed=task.seed)
+        except Exception as exc:  # a failing replication must not lose the others
+            out.append((task, Failed(f"{type(exc).__name__}: {exc}")))
+            continue
+        if writer is not None:
+            writer.save(task, output)
+        out.append((task, None if writer is not None else output))
+    return out
 
 
 # ---------------------------------------------------------------------- plan
@@ -283,13 +344,12 @@ def run_experiment(
     failures: list[tuple[Task, str]] = []
     bar = _progress(plan, len(tasks) - len(pending), progress)
     try:
-        for task, outcome in _dispatch(pending, scenarios, executor, workers):
-            if isinstance(outcome, BaseException):
-                failures.append((task, f"{type(outcome).__name__}: {outcome}"))
+        writer = store.writer() if store else None
+        for task, outcome in _dispatch(pending, scenarios, executor, workers, writer):
+            if isinstance(outcome, Failed):
+                failures.append((task, outcome.message))
             else:
-                done[task.key] = outcome
-                if store:
-                    store.save(task, outcome)
+                done[task.key] = outcome  # None: saved in the parts, read back when assembled
                 if on_result:
                     on_result(task)
             bar.update(1)
@@ -310,16 +370,43 @@ def run_experiment(
     return results
 
 
+CHUNKS_PER_WORKER = 4
+"""Chunks of tasks per worker: few enough that each carries several runs, enough to balance."""
+
+
+def chunked(tasks: list[Task], workers: int) -> list[list[Task]]:
+    """``tasks`` in about :data:`CHUNKS_PER_WORKER` x ``workers`` chunks of consecutive tasks."""
+    size = max(1, -(-len(tasks) // (CHUNKS_PER_WORKER * max(1, workers))))
+    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+
+
+def executor_workers(executor: Executor) -> int:
+    """The number of workers behind ``executor`` where it says (a Dask client's), else 1."""
+    client = getattr(executor, "_client", None)
+    try:
+        return max(1, len(client.scheduler_info()["workers"]))  # type: ignore[union-attr]
+    except Exception:  # not a Dask executor, or its scheduler does not answer: one chunk each
+        return 1
+
+
 def _dispatch(
-    tasks: list[Task], scenarios: list[Scenario], executor: Executor | None, workers: int
-) -> Iterable:
+    tasks: list[Task],
+    scenarios: list[Scenario],
+    executor: Executor | None,
+    workers: int,
+    writer: PartWriter | None = None,
+) -> Iterable[tuple[Task, RunOutput | Failed | None]]:
+    """Run ``tasks`` and yield (task, output) as they finish.
+
+    One worker: in this process, one task at a time. Otherwise a pool started once for the
+    experiment (a local one sends the points' scenarios once to each worker as it starts; an
+    executor given gets them with each chunk, validated once per worker), tasks in chunks,
+    each worker saving its own parts through ``writer``.
+    """
     data = [s.to_dict() for s in scenarios]
     if executor is None and workers <= 1:
         for task in tasks:
-            try:
-                yield _execute(data[task.point], task)
-            except Exception as exc:  # a failing replication must not lose the others
-                yield task, exc
+            yield from run_chunk(data, [task], writer)
         return
     own = executor is None
     if own:
@@ -329,18 +416,22 @@ def _dispatch(
         executor = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=exit_with_parent,
-            initargs=(os.getpid(),),
+            initializer=_start_worker,
+            initargs=(os.getpid(), data),
         )
+    else:
+        workers = executor_workers(executor)
     try:
         with _one_math_thread_each() if own else nullcontext():  # workers start on submit
-            futures = {executor.submit(_execute, data[t.point], t): t for t in tasks}
+            futures = {
+                executor.submit(run_chunk, None if own else data, chunk, writer): chunk
+                for chunk in chunked(tasks, workers)
+            }
         for future in as_completed(futures):
-            task = futures[future]
             try:
-                yield future.result()
-            except Exception as exc:
-                yield task, exc
+                yield from future.result()
+            except Exception as exc:  # the chunk itself was lost (a worker died)
+                yield from ((t, Failed(f"{type(exc).__name__}: {exc}")) for t in futures[future])
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)

@@ -48,33 +48,23 @@ import pandas as pd
 from scipy import stats
 
 from sim.core.rng import Streams
+from sim.experiments.sensitivity_defaults import (  # the defaults the command line shows
+    DEFAULT_OUTCOMES,
+    DEFAULT_REPS,
+    DEFAULT_SAMPLES,  # noqa: F401 (part of this module's interface, as before)
+    DEFAULT_TRAJECTORIES,
+    METHODS,
+    NOISE_GROUPS,
+)
 from sim.model.outcomes import CATALOG, EXPERIMENT_OUTCOMES, OWN_FIGURES, expand
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
 from sim.model.uncertainty import NORMAL_TAIL_SD, Z95, Factor, scenario_factors
-
-METHODS = ("morris", "sobol")
-"""Sensitivity methods."""
-
-DEFAULT_OUTCOMES = ("adoption_seniors", "retention_12m", "implemented_per_100_per_year", "roi")
-"""Outcomes analysed by default: adoption, retention, innovation and money."""
-
-DEFAULT_TRAJECTORIES = 10
-"""Morris trajectories by default (each costs k + 1 points for k parameters)."""
-
-DEFAULT_SAMPLES = 64
-"""Sobol base samples by default (a power of 2; costs N (k + 2) points)."""
-
-DEFAULT_REPS = 3
-"""Replications per arm and point by default."""
 
 MORRIS_LEVELS = 4
 """Grid levels of the Morris design (SALib's default; steps of 2/3 of the range)."""
 
 RESAMPLES = 1000
 """Bootstrap resamples of SALib's confidence intervals."""
-
-NOISE_GROUPS = 20
-"""Groups of K replications run at the defaults to measure the noise floor."""
 
 NOISE_DRAWS = 100
 """Noise-only datasets analysed to set the noise floor (its 95th percentile)."""

@@ -1,8 +1,13 @@
 """Summary statistics over replications and comparisons between arms.
 
-Intervals come from :mod:`scipy.stats`: the t interval of a mean from ``ttest_1samp``, the
-paired interval of a mean difference from ``ttest_rel`` and the unpaired (Welch) one from
-``ttest_ind(equal_var=False)``, each through ``.confidence_interval()``.
+Intervals are scipy's: the t interval of a mean from ``ttest_1samp``, the paired interval of a
+mean difference from ``ttest_rel`` and the unpaired (Welch) one from
+``ttest_ind(equal_var=False)``, each through ``.confidence_interval()``. The functions of one
+sample (:func:`t_interval`, :func:`describe`, ...) call scipy; the tables (:func:`summarize`,
+:func:`compare`) work out the same closed forms (mean -+ t quantile x standard error, Welch's
+degrees of freedom) for every outcome of a group at once, which is what makes a sweep's tables
+take milliseconds instead of minutes; ``tests/experiments/test_stats.py`` checks that the two
+agree.
 
 Shares (outcomes in [0, 1]) get an interval that stays inside [0, 1]: the t interval of the
 mean carried to the logit scale by the delta method and back,
@@ -23,10 +28,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
 
 SUMMARY_COLUMNS = [
     "n",
@@ -68,11 +73,17 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return values[~np.isnan(values)]
 
 
-def _quiet(test: Callable, *args, **kwargs):
-    """Run a scipy test without its warnings about nearly constant data (handled by callers)."""
+def _quiet(test: str, *args, **kwargs):
+    """Run a scipy test (by name) without its warnings about nearly constant data.
+
+    Callers handle those cases; scipy.stats is imported here, on first use, so that importing
+    this module (every worker process does) stays light.
+    """
+    from scipy import stats
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return test(*args, **kwargs)
+        return getattr(stats, test)(*args, **kwargs)
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -87,7 +98,7 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     mean = float(values.mean())
     if values.size < 2 or np.ptp(values) == 0:
         return mean, mean
-    ci = _quiet(stats.ttest_1samp, values, 0.0).confidence_interval(level)
+    ci = _quiet("ttest_1samp", values, 0.0).confidence_interval(level)
     return float(ci.low), float(ci.high)
 
 
@@ -111,6 +122,8 @@ def share_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, floa
     mean = float(values.mean())
     if values.size < 2 or np.ptp(values) == 0 or mean <= 0.0 or mean >= 1.0:
         return mean, mean
+    from scipy import special
+
     low, high = t_interval(values, level)
     half = (high - low) / 2.0 / (mean * (1.0 - mean))
     centre = special.logit(mean)
@@ -127,7 +140,7 @@ def paired_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[
     diff = a - b
     if diff.size < 2 or np.ptp(diff) == 0:
         return float(diff.mean()), float(diff.mean())
-    ci = _quiet(stats.ttest_rel, a, b).confidence_interval(level)
+    ci = _quiet("ttest_rel", a, b).confidence_interval(level)
     return float(ci.low), float(ci.high)
 
 
@@ -143,7 +156,7 @@ def welch_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[f
     diff = float(a.mean() - b.mean())
     if a.size < 2 or b.size < 2 or (np.ptp(a) == 0 and np.ptp(b) == 0):
         return diff, diff
-    ci = _quiet(stats.ttest_ind, a, b, equal_var=False).confidence_interval(level)
+    ci = _quiet("ttest_ind", a, b, equal_var=False).confidence_interval(level)
     return float(ci.low), float(ci.high)
 
 
@@ -181,13 +194,200 @@ def describe(
     }
 
 
+# ---------------------------------------------------------------------- many outcomes at once
+
+LEVEL = 0.95
+"""Confidence level of every interval in the tables."""
+
+
+def _t_quantile(dof: np.ndarray) -> np.ndarray:
+    """The two-sided :data:`LEVEL` quantile of Student's t with ``dof`` degrees of freedom."""
+    from scipy import special
+
+    return special.stdtrit(dof, 0.5 + LEVEL / 2.0)
+
+
+def _moments(values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(n, mean, sample sd, has spread) of each column, NaN values left out.
+
+    ``values`` is (samples, columns); a column without values has n 0 and NaN moments.
+    """
+    finite = ~np.isnan(values)
+    n = finite.sum(axis=0)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty columns: NaN, as intended
+        mean = np.nanmean(values, axis=0)
+        sd = np.nanstd(values, axis=0, ddof=1)
+        spread = (np.nanmax(values, axis=0) - np.nanmin(values, axis=0)) > 0
+    return n, mean, np.where(n > 1, sd, np.where(n == 1, 0.0, np.nan)), spread
+
+
+def _percentiles(values: np.ndarray, n: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
+    """Percentiles of each column, NaN left out, as ``np.percentile`` (linear) gives them.
+
+    One sort for every column (NaN sorts last, so a column's ``n`` values come first), then
+    numpy's linear interpolation between the two ranks around each percentile.
+    """
+    ordered = np.sort(values, axis=0)
+    top = np.maximum(n - 1, 0)
+    out = []
+    for q in qs:
+        position = q / 100.0 * top
+        below = np.floor(position).astype(np.intp)
+        above = np.minimum(below + 1, top)
+        a = np.take_along_axis(ordered, below[None, :], axis=0)[0] if len(ordered) else position
+        b = np.take_along_axis(ordered, above[None, :], axis=0)[0] if len(ordered) else position
+        t = position - below
+        with np.errstate(invalid="ignore"):  # columns without values are NaN
+            value = np.where(t >= 0.5, b - (b - a) * (1.0 - t), a + (b - a) * t)
+        out.append(np.where(n > 0, value, np.nan))
+    return out
+
+
+def _t_bounds(n, mean, sd, spread) -> tuple[np.ndarray, np.ndarray]:
+    """The t interval of each column's mean; the mean twice without two values or any spread."""
+    with np.errstate(all="ignore"):
+        half = _t_quantile(np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1))
+    point = (n < 2) | ~spread
+    return np.where(point, mean, mean - half), np.where(point, mean, mean + half)
+
+
+def _share_bounds(n, mean, sd, spread) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`share_interval` of each column: the t interval carried to the logit scale."""
+    from scipy import special
+
+    low, high = _t_bounds(n, mean, sd, spread)
+    inside = (n >= 2) & spread & (mean > 0.0) & (mean < 1.0)
+    with np.errstate(all="ignore"):
+        half = (high - low) / 2.0 / (mean * (1.0 - mean))
+        centre = special.logit(mean)
+        return (
+            np.where(inside, special.expit(centre - half), mean),
+            np.where(inside, special.expit(centre + half), mean),
+        )
+
+
+def describe_columns(
+    values: np.ndarray, share: np.ndarray, nonnegative: np.ndarray
+) -> dict[str, np.ndarray]:
+    """:func:`describe` of every column of ``values`` (samples x columns) at once.
+
+    Args:
+        values: One row per replication, one column per outcome (NaN: no value).
+        share: Per column, whether it holds shares (logit t interval).
+        nonnegative: Per column, whether it cannot be negative (interval cut at 0).
+
+    Returns:
+        Each of :data:`SUMMARY_COLUMNS` as an array over the columns.
+    """
+    values = np.asarray(values, float)
+    n, mean, sd, spread = _moments(values)
+    t_low, t_high = _t_bounds(n, mean, sd, spread)
+    s_low, s_high = _share_bounds(n, mean, sd, spread)
+    low, high = np.where(share, s_low, t_low), np.where(share, s_high, t_high)
+    cut = nonnegative & ~share & (low < 0)
+    kind = np.where(share, LOGIT_INTERVAL, np.where(cut, CUT_INTERVAL, T_INTERVAL))
+    p10, median, p90 = _percentiles(values, n, (10.0, 50.0, 90.0))
+    return {
+        "n": n,
+        "mean": mean,
+        "std": sd,
+        "ci95_low": np.where(cut, 0.0, low),
+        "ci95_high": high,
+        "median": median,
+        "p10": p10,
+        "p90": p90,
+        "interval": np.where(n > 0, kind, ""),
+    }
+
+
+def difference_columns(a: np.ndarray, b: np.ndarray, share: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean difference of aligned samples with its paired and Welch intervals, per column.
+
+    The tables' form of :func:`paired_interval` and :func:`welch_interval`: rows are
+    replications (``a[i]`` and ``b[i]`` share their random numbers), a pair with a NaN on
+    either side is left out, and shares have every figure cut to [-1, 1].
+
+    Returns:
+        ``n``, ``mean_arm``, ``mean_against``, ``diff`` and the four interval bounds.
+    """
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = np.where(keep, a, np.nan), np.where(keep, b, np.nan)
+    n, mean_a, sd_a, spread_a = _moments(a)
+    _, mean_b, sd_b, spread_b = _moments(b)
+    _, mean_d, sd_d, spread_d = _moments(a - b)
+    paired = _t_bounds(n, mean_d, sd_d, spread_d)
+    welch = _welch_bounds(n, mean_a - mean_b, sd_a, sd_b, spread_a | spread_b)
+    values = [mean_a - mean_b, *paired, *welch]
+    values = [np.where(share, np.clip(v, -1.0, 1.0), v) for v in values]
+    names = ["diff", "paired_ci95_low", "paired_ci95_high"]
+    names += ["unpaired_ci95_low", "unpaired_ci95_high"]
+    return {
+        "n": n,
+        "mean_arm": mean_a,
+        "mean_against": mean_b,
+        **dict(zip(names, values, strict=True)),
+    }
+
+
+def _welch_bounds(n, diff, sd_a, sd_b, spread) -> tuple[np.ndarray, np.ndarray]:
+    """Welch's interval of a difference of means of two samples of ``n`` values each."""
+    with np.errstate(all="ignore"):
+        va, vb = sd_a**2 / n, sd_b**2 / n
+        dof = (va + vb) ** 2 / (va**2 / (n - 1) + vb**2 / (n - 1))
+        half = _t_quantile(np.where(np.isfinite(dof), dof, 1.0)) * np.sqrt(va + vb)
+    point = (n < 2) | ~spread
+    return np.where(point, diff, diff - half), np.where(point, diff, diff + half)
+
+
+# ---------------------------------------------------------------------- the tables
+
+
 def _groups(frame: pd.DataFrame, by: Sequence[str]):
-    """(key tuple, rows) per group in first-seen order; missing keys form groups of their own."""
+    """(key tuple, row positions) per group in first-seen order; missing keys are groups too."""
     if not by:
-        yield (), frame
+        yield (), np.arange(len(frame))
         return
-    for key, group in frame.groupby(list(by), sort=False, dropna=False):
-        yield (key if isinstance(key, tuple) else (key,)), group
+    codes = frame.groupby(list(by), sort=False, dropna=False).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.diff(codes[order], prepend=-1))
+    keys = frame[list(by)].to_numpy(object)
+    for rows in np.split(order, starts[1:]):
+        yield tuple(keys[rows[0]]), rows
+
+
+class _Table:
+    """Columns gathered block by block, then made into one frame (one frame, not one per block)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[dict[str, Any]] = []
+
+    def add(self, head: Mapping[str, Any], size: int, columns: Mapping[str, Any]) -> None:
+        """Add ``size`` rows: the ``head`` values repeated, then the ``columns``."""
+        if size:
+            self.blocks.append({**{k: [v] * size for k, v in head.items()}, **columns})
+
+    def frame(self, columns: list[str], by: Sequence[str]) -> pd.DataFrame:
+        """The rows in the order added, with ``columns``; group columns typed by their values."""
+        data = {
+            name: [x for block in self.blocks for x in _listed(block.get(name, []), block)]
+            for name in columns
+        }
+        frame = pd.DataFrame(data, columns=columns)
+        numeric = [c for c in columns if c not in by and c not in TEXT_COLUMNS]
+        return frame.astype(dict.fromkeys(numeric, float) | {"n": "int64"}) if len(frame) else frame
+
+
+TEXT_COLUMNS = ("arm", "baseline", "outcome", "against", "reason", "interval")
+"""Columns of the tables that hold words."""
+
+
+def _listed(values: Any, block: Mapping[str, Any]) -> list:
+    """A block's column as a list (NaN where the block does not have it)."""
+    size = len(next(iter(block.values())))
+    if isinstance(values, np.ndarray):
+        return values.tolist()
+    return list(values) if len(values) else [np.nan] * size
 
 
 def summarize(
@@ -206,21 +406,15 @@ def summarize(
         is_share: Which outcomes are shares (their interval stays inside [0, 1]).
         is_nonnegative: Which outcomes cannot be negative (their interval stays above 0).
     """
-    rows = []
-    for key, group in _groups(runs, by):
-        for name in outcomes:
-            rows.append(
-                {
-                    **dict(zip(by, key, strict=True)),
-                    "outcome": name,
-                    **describe(
-                        group[name].to_numpy(float),
-                        share=is_share(name),
-                        nonnegative=is_nonnegative(name),
-                    ),
-                }
-            )
-    return pd.DataFrame(rows, columns=[*by, "outcome", *SUMMARY_COLUMNS])
+    share = np.array([is_share(name) for name in outcomes], bool)
+    nonnegative = np.array([is_nonnegative(name) for name in outcomes], bool)
+    values = runs[outcomes].to_numpy(float) if outcomes else np.empty((len(runs), 0))
+    table = _Table()
+    for key, rows in _groups(runs, by):
+        head = dict(zip(by, key, strict=True))
+        columns = describe_columns(values[rows], share, nonnegative)
+        table.add(head, len(outcomes), {"outcome": outcomes, **columns})
+    return table.frame([*by, "outcome", *SUMMARY_COLUMNS], by)
 
 
 @dataclass(frozen=True)
@@ -240,32 +434,6 @@ class Contrast:
     against_column: str
     against: str
     share: bool = True
-
-
-def _row(
-    a: np.ndarray, b: np.ndarray, share: bool, paired: bool = True
-) -> dict[str, float | int | str]:
-    """Means, mean difference and its intervals of two aligned samples (pairs with a NaN out)."""
-    keep = ~(np.isnan(a) | np.isnan(b)) if paired else np.ones(a.size, bool)
-    a, b = a[keep], b[keep]
-    if not _finite(a).size or not _finite(b).size:
-        return {"n": 0, "reason": ""}
-    low, high = paired_interval(a, b) if paired else (float("nan"), float("nan"))
-    ulow, uhigh = welch_interval(a, b)
-    values = [float(np.nanmean(a) - np.nanmean(b)), low, high, ulow, uhigh]
-    if share:
-        values = [float(np.clip(v, -1.0, 1.0)) for v in values]
-    return {
-        "n": int(a.size),
-        "mean_arm": float(np.nanmean(a)),
-        "mean_against": float(np.nanmean(b)),
-        "diff": values[0],
-        "paired_ci95_low": values[1],
-        "paired_ci95_high": values[2],
-        "unpaired_ci95_low": values[3],
-        "unpaired_ci95_high": values[4],
-        "reason": "",
-    }
 
 
 def compare(
@@ -301,51 +469,101 @@ def compare(
         One row per (group,) arm, outcome and comparison with :data:`COMPARISON_COLUMNS`.
     """
     by = by or []
-    reasons = reasons or {}
-    rows = []
-    for key, frame in _groups(runs, by):
+    runs = runs.reset_index(drop=True)
+    data = _Columns(runs, outcomes, contrasts, is_share)
+    table = _Table()
+    for key, rows in _groups(runs, by):
         ident = dict(zip(by, key, strict=True))
-        base = frame[frame["arm"] == baseline].set_index("replication").sort_index()
-        for arm in frame["arm"].unique():
-            other = frame[frame["arm"] == arm].set_index("replication").sort_index()
+        base = data.arm_rows(rows, baseline)
+        for arm in pd.unique(data.arm[rows]):
+            mine = data.arm_rows(rows, arm)
             head = {**ident, "arm": arm, "baseline": baseline}
             if arm != baseline:
-                rows += _between_arms(head, other, base, outcomes, reasons, is_share)
-            rows += _inside_runs(head, other, contrasts)
-    frame = pd.DataFrame(rows)
-    return frame.reindex(columns=[*by, *COMPARISON_COLUMNS])
+                _between_arms(table, head, data, mine, base, reasons or {})
+            _inside_runs(table, head, data, mine)
+    return table.frame([*by, *COMPARISON_COLUMNS], by)
 
 
-def _between_arms(head, other, base, outcomes, reasons, is_share) -> list[dict]:
-    common = base.index.intersection(other.index)
-    rows = []
-    for name in outcomes:
-        row = {**head, "outcome": name, "against": f"{head['baseline']}, same replications"}
-        if name in reasons:
-            rows.append({**row, "n": 0, "reason": reasons[name]})
-            continue
-        a = other.loc[common, name].to_numpy(float)
-        b = base.loc[common, name].to_numpy(float)
-        values = _row(a, b, is_share(name))
-        if not values["n"]:
-            missing = head["baseline"] if not _finite(b).size else head["arm"]
-            values["reason"] = f"not defined in {missing} in any replication"
-        rows.append({**row, **values})
-    return rows
+class _Columns:
+    """What :func:`compare` reads of the runs, as arrays."""
+
+    def __init__(self, runs: pd.DataFrame, outcomes, contrasts, is_share) -> None:
+        self.outcomes = list(outcomes)
+        self.share = np.array([is_share(name) for name in outcomes], bool)
+        self.values = runs[self.outcomes].to_numpy(float) if outcomes else np.empty((len(runs), 0))
+        self.arm = runs["arm"].to_numpy(object)
+        self.replication = runs["replication"].to_numpy()
+        self.contrasts = [
+            c
+            for c in contrasts
+            if c.arm_column in runs.columns and c.against_column in runs.columns
+        ]
+        self.sides = [
+            (runs[c.arm_column].to_numpy(float), runs[c.against_column].to_numpy(float))
+            for c in self.contrasts
+        ]
+
+    def arm_rows(self, rows: np.ndarray, arm: Any) -> np.ndarray:
+        """The arm's rows among ``rows``, by replication."""
+        mine = rows[self.arm[rows] == arm]
+        return mine[np.argsort(self.replication[mine], kind="stable")]
 
 
-def _inside_runs(head, runs: pd.DataFrame, contrasts: Sequence[Contrast]) -> list[dict]:
-    rows = []
-    for c in contrasts:
-        if c.arm_column not in runs.columns or c.against_column not in runs.columns:
-            continue
-        a = runs[c.arm_column].to_numpy(float)
-        b = runs[c.against_column].to_numpy(float)
-        if not (_finite(a).size and _finite(b).size):
-            continue  # the arm has no such people: nothing to compare, no row
-        against = c.against.format(arm=head["arm"], baseline=head["baseline"])
-        rows.append({**head, "outcome": c.outcome, "against": against, **_row(a, b, c.share)})
-    return rows
+def _between_arms(table: _Table, head: dict, data: _Columns, mine, base, reasons) -> None:
+    _, i, j = np.intersect1d(
+        data.replication[mine], data.replication[base], assume_unique=True, return_indices=True
+    )
+    a, b = data.values[mine[i]], data.values[base[j]]
+    columns = difference_columns(a, b, data.share)
+    blank = columns["n"] == 0
+    no_baseline = ~np.isfinite(b).any(axis=0)
+    given = np.array([name in reasons for name in data.outcomes], bool)
+    reason = [
+        reasons[name]
+        if name in reasons
+        else f"not defined in {head['baseline'] if no_baseline[k] else head['arm']} in any replication"
+        if blank[k]
+        else ""
+        for k, name in enumerate(data.outcomes)
+    ]
+    for name, values in columns.items():
+        columns[name] = (
+            np.where(given, 0, values) if name == "n" else np.where(given, np.nan, values)
+        )
+    against = f"{head['baseline']}, same replications"
+    size = len(data.outcomes)
+    table.add(
+        head,
+        size,
+        {"outcome": data.outcomes, "against": [against] * size, **columns, "reason": reason},
+    )
+
+
+def _inside_runs(table: _Table, head: dict, data: _Columns, mine: np.ndarray) -> None:
+    used = [
+        k
+        for k, (a, b) in enumerate(data.sides)
+        if np.isfinite(a[mine]).any() and np.isfinite(b[mine]).any()
+    ]  # an arm without such people has nothing to compare: no row
+    if not used:
+        return
+    a = np.column_stack([data.sides[k][0][mine] for k in used])
+    b = np.column_stack([data.sides[k][1][mine] for k in used])
+    share = np.array([data.contrasts[k].share for k in used], bool)
+    against = [
+        data.contrasts[k].against.format(arm=head["arm"], baseline=head["baseline"]) for k in used
+    ]
+    columns = difference_columns(a, b, share)
+    table.add(
+        head,
+        len(used),
+        {
+            "outcome": [data.contrasts[k].outcome for k in used],
+            "against": against,
+            **columns,
+            "reason": [""] * len(used),
+        },
+    )
 
 
 def is_clear(low: float, high: float) -> bool:

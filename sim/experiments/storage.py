@@ -330,21 +330,11 @@ class Store:
 
     def save(self, task: Task, output: RunOutput) -> None:
         """Write one finished task: series and pairs first, then its marker (with their checksums)."""
-        stem = str(self.parts / task.key)
-        files = {
-            "ts.parquet": atomic_write(
-                Path(stem + ".ts.parquet"), lambda p: output.timeseries.to_parquet(p, index=False)
-            )
-        }
-        for part, frame in (("pairs", output.pairs), ("people", output.people)):
-            if frame is not None and len(frame):
-                files[f"{part}.parquet"] = atomic_write(
-                    Path(f"{stem}.{part}.parquet"),
-                    lambda p, frame=frame: frame.to_parquet(p, index=False),
-                )
-        marker = {"format": FORMAT, "plan": self.digest, "files": files}
-        marker["outcomes"] = output.outcomes
-        atomic_write(Path(stem + MARKER), lambda p: p.write_text(json.dumps(marker)))
+        self.writer().save(task, output)
+
+    def writer(self) -> PartWriter:
+        """What a worker process needs to write parts into this folder itself (picklable)."""
+        return PartWriter(str(self.parts), self.digest)
 
     def load(self, task: Task) -> RunOutput:
         """Read one finished task back from its part."""
@@ -375,6 +365,37 @@ class Store:
             pd.read_parquet(self.path / "timeseries.parquet"),
             pd.read_parquet(pairs) if pairs.exists() else pd.DataFrame(),
         )
+
+
+class PartWriter(NamedTuple):
+    """Writes finished tasks into a results folder's parts, from any process.
+
+    Sent to each worker, so that workers write their own parts (atomically, the marker last)
+    instead of sending every run's series back to be written one at a time.
+    """
+
+    parts: str
+    """The folder of the parts."""
+    digest: str
+    """The digest of the plan the parts belong to."""
+
+    def save(self, task: Task, output: RunOutput) -> None:
+        """Write one finished task: series and pairs first, then its marker (with their checksums)."""
+        stem = str(Path(self.parts) / task.key)
+        files = {
+            "ts.parquet": atomic_write(
+                Path(stem + ".ts.parquet"), lambda p: output.timeseries.to_parquet(p, index=False)
+            )
+        }
+        for part, frame in (("pairs", output.pairs), ("people", output.people)):
+            if frame is not None and len(frame):
+                files[f"{part}.parquet"] = atomic_write(
+                    Path(f"{stem}.{part}.parquet"),
+                    lambda p, frame=frame: frame.to_parquet(p, index=False),
+                )
+        marker = {"format": FORMAT, "plan": self.digest, "files": files}
+        marker["outcomes"] = output.outcomes
+        atomic_write(Path(stem + MARKER), lambda p: p.write_text(json.dumps(marker)))
 
 
 def differences(a: Any, b: Any, prefix: str = "") -> list[str]:

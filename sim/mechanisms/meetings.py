@@ -14,7 +14,6 @@ draw over the week's planned meetings (whole meetings; fractions carry over as c
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, logit
 
 from sim.core.params import Params, param
 
@@ -87,6 +86,8 @@ def attendance(
     mandatory: bool,
 ) -> np.ndarray:
     """Probability that a planned meeting is held (one board or many)."""
+    from scipy.special import expit, logit  # here: validating a scenario does not need scipy
+
     m = params.mandatory_multiplier if mandatory else 1.0
     z = (
         logit(params.base_attendance)

@@ -21,12 +21,6 @@ from sim.core.errors import ScenarioError, clip, shown
 from sim.core.money import DEFAULT_CURRENCY, check_currency
 from sim.core.organization_params import COHORTS, Cohorts, Organization
 from sim.core.params import Params, param
-from sim.core.workforce import (
-    cohort_shares,
-    derived_fields,
-    organization_roster,
-    organization_ties,
-)
 from sim.mechanisms.adoption import AdoptionParams
 from sim.mechanisms.attitudes import AttitudeParams
 from sim.mechanisms.careers import CareersParams
@@ -197,6 +191,8 @@ class Scenario(Params):
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         if self.organization.roster is not None:
+            from sim.core.workforce import organization_roster
+
             skills = self.organization.skill_names
             unknown = [s for s in organization_roster(self.organization).skills if s not in skills]
             if unknown:
@@ -320,6 +316,8 @@ def roster_fields(org: Organization) -> dict[str, Any]:
     ``cohorts`` (the shares of each generation) is set only when the roster gives ages or
     generations.
     """
+    from sim.core.workforce import cohort_shares, derived_fields, organization_roster
+
     roster = organization_roster(org)
     fields: dict[str, Any] = derived_fields(roster)
     shares = cohort_shares(roster)
@@ -347,6 +345,8 @@ def with_roster_fields(org: dict[str, Any]) -> dict[str, Any]:
         options = Organization.model_validate(given)
     except ValidationError:
         return org  # the scenario's own validation names the problem
+    from sim.core.workforce import organization_roster, organization_ties  # reads the roster
+
     roster = organization_roster(options)
     organization_ties(options, roster)
     fields = roster_fields(options)

@@ -771,16 +771,18 @@ def forest_figure(
     for ax, outcome in zip(axes[:, 0], shown, strict=True):
         sub = c[c["outcome"] == outcome]
         factor, unit = _scale(outcome, currency_of(results))
-        labels = []
-        for y, rec in enumerate(sub.to_dict("records")):
-            diff = float(rec["diff"]) * factor
-            low = float(rec[f"{kind}_ci95_low"]) * factor
-            high = float(rec[f"{kind}_ci95_high"]) * factor
-            colour = colours.get(str(rec["arm"]), OKABE_ITO[0])
+        records = sub.to_dict("records")
+        labels = [row_label(rec) for rec in records]
+        diff = sub["diff"].to_numpy(float) * factor
+        low = sub[f"{kind}_ci95_low"].to_numpy(float) * factor
+        high = sub[f"{kind}_ci95_high"].to_numpy(float) * factor
+        arm_colour = np.array([colours.get(str(r["arm"]), OKABE_ITO[0]) for r in records])
+        for colour in dict.fromkeys(arm_colour):  # one call per colour: hundreds of rows in a sweep
+            rows = np.flatnonzero(arm_colour == colour)
             ax.errorbar(
-                diff,
-                y,
-                xerr=[[diff - low], [high - diff]],
+                diff[rows],
+                rows,
+                xerr=[diff[rows] - low[rows], high[rows] - diff[rows]],
                 fmt="o",
                 color=colour,
                 ecolor=colour,
@@ -788,7 +790,6 @@ def forest_figure(
                 ms=5,
                 lw=1.4,
             )
-            labels.append(row_label(rec))
         ax.axvline(0.0, color="0.35", lw=0.9, ls="--", zorder=0)
         ax.set_yticks(range(len(labels)), labels)
         ax.set_ylim(len(labels) - 0.5, -0.5)

@@ -151,11 +151,12 @@ def test_local_workers_start_with_one_math_thread_each(small, monkeypatch):
     class Recording(concurrent.futures.Executor):
         """Runs tasks here, noting the thread variables a worker started now would inherit."""
 
-        def __init__(self, *args, **kwargs):
-            pass
+        def __init__(self, *args, initargs=(), **kwargs):
+            self.scenarios = initargs[1]  # what each worker gets at its start (not its watcher)
 
         def submit(self, fn, *args):
             seen.append({name: os.environ.get(name) for name in experiment.MATH_THREAD_VARIABLES})
+            monkeypatch.setattr(experiment, "_WORKER_DATA", self.scenarios)
             future = concurrent.futures.Future()
             future.set_result(fn(*args))
             return future

@@ -37,7 +37,7 @@ def add_parsers(sub) -> None:
 
 
 def _add_options(p: argparse.ArgumentParser) -> None:
-    from sim.experiments.sensitivity import (
+    from sim.experiments.sensitivity_defaults import (
         DEFAULT_OUTCOMES,
         DEFAULT_REPS,
         DEFAULT_SAMPLES,
@@ -181,7 +181,7 @@ def _default_out(experiment_out: Path) -> Path:
 
 
 def _resume_hint(args: argparse.Namespace, out: Path) -> str:
-    from sim.experiments.sensitivity import NOISE_GROUPS
+    from sim.experiments.sensitivity_defaults import NOISE_GROUPS
 
     parts = ["mentorsim sensitivity", str(args.file), f"--method {args.method}"]
     parts += [f"--set {o}" for o in args.overrides]

@@ -1,0 +1,280 @@
+"""Workers and start-up: what more workers buy, and how long the command line takes to start.
+
+    python benchmarks/bench_workers.py                 # writes benchmarks/results_workers.json
+    python benchmarks/bench_workers.py --small --out DIR
+
+1. **Speedup of workers**, whole-process wall time of the command a user types, side by side:
+   the 40-replication quickstart (``mentorsim run scenarios/quickstart.yaml --reps 40``, 80
+   runs) and a 60-point Latin-hypercube sweep at 2 replications (240 runs), each with one
+   local worker, two local workers and a two-worker local Dask cluster
+   (``--executor dask-local``). The three are run in turn, the order rotated every round,
+   for several rounds; the figure is the ratio of the medians. Each run writes its tables,
+   figures and report, as a user's would. The machine's load (``os.getloadavg``) is recorded
+   before every run: on a shared machine other jobs take cores from the workers, and the
+   speedups are only as good as the cores that were free.
+2. **Figures and report of the 240-run sweep**, timed apart in this process from its
+   finished folder.
+3. **Import time** of ``mentorsim --help``, ``mentorsim validate`` and a worker process
+   (``import sim.experiments.experiment``): the sum of the top-level imports that
+   ``python -X importtime`` reports, median of several fresh processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+MENTORSIM = [sys.executable, "-m", "sim.ui.cli"]
+TARGETS = {
+    "two_local_workers_speedup_min": 1.7,
+    "dask_two_workers_speedup_min": 1.6,
+    "figures_and_report_240_runs_s_max": 3.0,
+    "import_s_max": 0.5,
+}
+CONFIGS = {
+    "1 local worker": ["--workers", "1"],
+    "2 local workers": ["--workers", "2"],
+    "2 Dask workers (dask-local)": ["--workers", "2", "--executor", "dask-local"],
+}
+FULL = {"quickstart_reps": 40, "sweep_points": 60, "sweep_reps": 2, "rounds": 2, "imports": 5}
+SMALL = {"quickstart_reps": 4, "sweep_points": 4, "sweep_reps": 1, "rounds": 1, "imports": 2}
+
+
+def workloads(plan: dict) -> dict[str, list[str]]:
+    """The two commands, without their worker options and output folder."""
+    quickstart = "scenarios/quickstart.yaml"
+    return {
+        f"quickstart, {plan['quickstart_reps']} replications": [
+            "run",
+            quickstart,
+            "--reps",
+            str(plan["quickstart_reps"]),
+        ],
+        f"sweep, {plan['sweep_points']}-point LHS x {plan['sweep_reps']} replications": [
+            "sweep",
+            quickstart,
+            "--lhs",
+            str(plan["sweep_points"]),
+            "--range",
+            "dynamics.adoption.imitation=1:4",
+            "--reps",
+            str(plan["sweep_reps"]),
+        ],
+    }
+
+
+def timed_command(args: list[str], out: Path) -> dict:
+    """Wall seconds of one command run in a fresh process, with the load just before it."""
+    shutil.rmtree(out, ignore_errors=True)
+    load = os.getloadavg()
+    start = time.perf_counter()
+    subprocess.run([*MENTORSIM, *args, "--quiet", "--out", str(out)], check=True, cwd=ROOT)
+    return {"wall_s": round(time.perf_counter() - start, 3), "loadavg_before": list(load)}
+
+
+def speedups(plan: dict, scratch: Path) -> list[dict]:
+    """Each workload under each configuration, alternating, ``rounds`` times."""
+    rows = []
+    names = list(CONFIGS)
+    for workload, args in workloads(plan).items():
+        times: dict[str, list[dict]] = {name: [] for name in names}
+        for r in range(plan["rounds"]):
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                run = timed_command([*args, *CONFIGS[name]], scratch / "out")
+                times[name].append(run)
+                print(f"{workload} | {name}: {run['wall_s']} s", flush=True)
+        one = float(np.median([t["wall_s"] for t in times[names[0]]]))
+        for name in names:
+            wall = float(np.median([t["wall_s"] for t in times[name]]))
+            rows.append(
+                {
+                    "workload": workload,
+                    "config": name,
+                    "runs": times[name],
+                    "median_wall_s": round(wall, 3),
+                    "speedup_over_one_worker": round(one / wall, 2),
+                }
+            )
+    return rows
+
+
+def figures_and_report(plan: dict, scratch: Path) -> dict:
+    """Seconds to draw the figures and write the report of the sweep's finished folder."""
+    args = workloads(plan)
+    sweep = next(v for k, v in args.items() if k.startswith("sweep"))
+    folder = scratch / "sweep"
+    shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run(
+        [*MENTORSIM, *sweep, "--workers", "2", "--quiet", "--no-report", "--out", str(folder)],
+        check=True,
+        cwd=ROOT,
+    )
+    code = (
+        "import sys, time; t = time.perf_counter()\n"
+        "from sim.experiments.experiment import run_experiment\n"
+        "from sim.experiments.storage import stored_plan\n"
+        "from sim.model.scenario import validate\n"
+        "from sim.ui.figures import make_figures, write_figures\n"
+        "from sim.ui.report import write_report\n"
+        "from pathlib import Path\n"
+        "out = Path(sys.argv[1]); plan = stored_plan(out)\n"
+        "results = run_experiment(validate(plan['scenario']), points=plan['points'],\n"
+        "    replications=plan['replications'], out=out, resume=True)\n"
+        "loaded = time.perf_counter()\n"
+        "drawn = make_figures(results); write_figures(results, out, drawn)\n"
+        "write_report(results, out, figures=drawn)\n"
+        "done = time.perf_counter()\n"
+        "print(round(loaded - t, 3), round(done - loaded, 3))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(folder)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    load_s, draw_s = map(float, out.stdout.split()[-2:])
+    runs = plan["sweep_points"] * 2 * plan["sweep_reps"]  # two arms
+    return {"runs": runs, "read_back_s": load_s, "figures_and_report_s": draw_s}
+
+
+IMPORTS = {
+    "mentorsim --help": ["-m", "sim.ui.cli", "--help"],
+    "mentorsim validate scenarios/quickstart.yaml": [
+        "-m",
+        "sim.ui.cli",
+        "validate",
+        "scenarios/quickstart.yaml",
+    ],
+    "a worker (import sim.experiments.experiment)": ["-c", "import sim.experiments.experiment"],
+}
+
+
+def import_seconds(args: list[str]) -> float:
+    """Seconds of import of one fresh process: its top-level imports per ``-X importtime``."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", *args], cwd=ROOT, capture_output=True, text=True
+    )
+    total = 0
+    for line in out.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line.split("|")
+            if cumulative.strip().isdigit() and not name.startswith("  "):
+                total += int(cumulative)
+    return total / 1e6
+
+
+def imports(repeats: int) -> list[dict]:
+    """Median import seconds of each command over ``repeats`` fresh processes."""
+    rows = []
+    for name, args in IMPORTS.items():
+        seconds = sorted(import_seconds(args) for _ in range(repeats))
+        rows.append(
+            {
+                "command": name,
+                "import_s": round(float(np.median(seconds)), 3),
+                "range_s": [round(seconds[0], 3), round(seconds[-1], 3)],
+                "loadavg": list(os.getloadavg()),
+            }
+        )
+        print(f"import: {name}: {rows[-1]['import_s']} s", flush=True)
+    return rows
+
+
+def verdicts(results: dict) -> dict:
+    """Each target with what was measured and whether it is met."""
+    out = {}
+    for row in results["speedups"]:
+        if row["config"] == "1 local worker":
+            continue
+        target = TARGETS[
+            "dask_two_workers_speedup_min"
+            if "Dask" in row["config"]
+            else "two_local_workers_speedup_min"
+        ]
+        key = f"{row['workload']} | {row['config']}: speedup"
+        speed = row["speedup_over_one_worker"]
+        out[key] = {"measured": speed, "target": f">= {target}", "met": speed >= target}
+    drawn = results["figures_and_report"]["figures_and_report_s"]
+    limit = TARGETS["figures_and_report_240_runs_s_max"]
+    out[f"figures and report, {results['figures_and_report']['runs']} runs: s"] = {
+        "measured": drawn,
+        "target": f"< {limit}",
+        "met": drawn < limit,
+    }
+    for row in results["imports"]:
+        limit = TARGETS["import_s_max"]
+        out[f"{row['command']}: import s"] = {
+            "measured": row["import_s"],
+            "target": f"< {limit}",
+            "met": row["import_s"] < limit,
+        }
+    return out
+
+
+def markdown(results: dict) -> str:
+    """The tables for BENCHMARKS.md."""
+    lines = ["| workload | configuration | wall s (each round) | median s | speedup |"]
+    lines.append("|---|---|---|---|---|")
+    for r in results["speedups"]:
+        walls = ", ".join(str(t["wall_s"]) for t in r["runs"])
+        lines.append(
+            f"| {r['workload']} | {r['config']} | {walls} | {r['median_wall_s']} | {r['speedup_over_one_worker']} |"
+        )
+    loads = [t["loadavg_before"][0] for r in results["speedups"] for t in r["runs"]]
+    lines += [
+        "",
+        f"Load average (1 min) before the runs: {min(loads):.2f} to {max(loads):.2f} on "
+        f"{results['machine']['cpus']} cores.",
+        "",
+        "| target | measured | required | met |",
+        "|---|---|---|---|",
+    ]
+    for name, v in results["targets"].items():
+        lines.append(
+            f"| {name} | {v['measured']} | {v['target']} | {'yes' if v['met'] else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="small sizes, for CI")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for results_workers.json")
+    args = parser.parse_args(argv)
+    plan = SMALL if args.small else FULL
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        results = {
+            "machine": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+            },
+            "small": args.small,
+            "plan": plan,
+            "imports": imports(plan["imports"]),
+            "speedups": speedups(plan, scratch),
+            "figures_and_report": figures_and_report(plan, scratch),
+        }
+    results["targets"] = verdicts(results)
+    (args.out / "results_workers.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
