@@ -133,8 +133,9 @@ def figures_and_report(plan: dict, scratch: Path) -> dict:
         "results = run_experiment(validate(plan['scenario']), points=plan['points'],\n"
         "    replications=plan['replications'], out=out, resume=True)\n"
         "loaded = time.perf_counter()\n"
-        "drawn = make_figures(results); write_figures(results, out, drawn)\n"
-        "write_report(results, out, figures=drawn)\n"
+        "drawn = make_figures(results); paths = write_figures(results, out, drawn)\n"
+        "pngs = {p.stem: p.read_bytes() for p in paths if p.suffix == '.png'}\n"
+        "write_report(results, out, figures=pngs)\n"
         "done = time.perf_counter()\n"
         "print(round(loaded - t, 3), round(done - loaded, 3))\n"
     )
