@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import struct
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -28,7 +29,7 @@ from sim.model.assumptions import assumptions_line
 from sim.model.outcomes import label_of
 from sim.ui import text
 from sim.ui.describe import describe_program, describe_scenario
-from sim.ui.figures import FIGURES, figure_bytes, make_figures, varied_columns
+from sim.ui.figures import FIGURES, STYLE, figure_bytes, make_figures, varied_columns
 from sim.ui.text import difference_sentence, phrase
 
 if TYPE_CHECKING:
@@ -203,7 +204,10 @@ def executive_summary(results: Results) -> dict[str, Any] | None:
         return None
     currency, keys = _currency(results), _group_columns(diffs, results)
     own = results.summary
-    lookup = {(r.get("point"), r["arm"], r["outcome"]): r for r in diffs.to_dict("records")}
+    if "outcome" in own.columns:  # only the rows the table shows: a sweep has thousands
+        own = own[own["outcome"].isin(EXECUTIVE_OWN)]
+    shown = diffs[diffs["outcome"].isin(EXECUTIVE_DIFFERENCES)]
+    lookup = {(r.get("point"), r["arm"], r["outcome"]): r for r in shown.to_dict("records")}
     stats_of = {(r.get("point"), r["arm"], r["outcome"]): r for r in own.to_dict("records")}
     points = diffs["point"] if "point" in diffs.columns else [None] * len(diffs)
     designs = list(dict.fromkeys(zip(points, diffs["arm"], strict=True)))
@@ -466,16 +470,53 @@ def _scenario_section(results: Results) -> dict[str, Any]:
     }
 
 
-def _figures(figures: Mapping[str, Figure]) -> list[dict[str, str]]:
+REPORT_DPI = 110.0
+"""Pixels per inch of figure the report shows: the embedded PNG (the figure files' own, at
+:data:`sim.ui.figures.STYLE`'s ``savefig.dpi``) is displayed at this size."""
+
+
+def _figures(figures: Mapping[str, Figure | bytes]) -> list[dict[str, Any]]:
     names = [n for n in FIGURES if n in figures] + [n for n in figures if n not in FIGURES]
-    return [
-        {
-            "name": name,
-            "data": base64.b64encode(figure_bytes(figures[name], "png", dpi=110)).decode("ascii"),
-            "caption": CAPTIONS.get(name, name),
-        }
-        for name in names
-    ]
+    out = []
+    for name in names:
+        figure = figures[name]
+        png = figure if isinstance(figure, bytes) else figure_bytes(figure, "png")
+        width, height = _display_size(png)
+        out.append(
+            {
+                "name": name,
+                "data": base64.b64encode(png).decode("ascii"),
+                "width": width,
+                "height": height,
+                "caption": CAPTIONS.get(name, name),
+            }
+        )
+    return out
+
+
+def _display_size(png: bytes) -> tuple[int, int]:
+    """Width and height in CSS pixels of a PNG shown at :data:`REPORT_DPI`.
+
+    The pixel size is read from the PNG header, its resolution from its ``pHYs`` chunk
+    (pixels per metre), else :data:`sim.ui.figures.STYLE`'s ``savefig.dpi``.
+    """
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("a figure to embed must be PNG bytes")
+    width, height = struct.unpack(">II", png[16:24])
+    dpi = float(STYLE["savefig.dpi"])
+    at = 8
+    while at + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[at : at + 8])
+        if kind == b"pHYs":
+            per_unit, _, unit = struct.unpack(">IIB", png[at + 8 : at + 17])
+            # unit 1: pixels per metre, stored rounded; figures are drawn at whole dpi
+            dpi = float(round(per_unit * 0.0254)) if unit == 1 and per_unit else dpi
+            break
+        if kind == b"IDAT":
+            break
+        at += 12 + length
+    scale = REPORT_DPI / dpi
+    return round(width * scale), round(height * scale)
 
 
 @cache
@@ -495,7 +536,7 @@ def _template() -> Template:
 def render_report(
     results: Results,
     outcomes: Sequence[str] | None = None,
-    figures: Mapping[str, Figure] | None = None,
+    figures: Mapping[str, Figure | bytes] | None = None,
 ) -> str:
     """Render the report as one self-contained HTML document.
 
@@ -503,7 +544,9 @@ def render_report(
         results: Experiment results.
         outcomes: Headline outcomes (default: :data:`REPORT_OUTCOMES` present in the results,
             else the first six outcomes).
-        figures: Figures to embed by name (default: :func:`sim.ui.figures.make_figures`).
+        figures: Figures to embed by name: a figure, or the PNG bytes of one (the file
+            :func:`sim.ui.figures.write_figures` wrote, embedded as it is); default:
+            :func:`sim.ui.figures.make_figures`.
 
     Returns:
         The HTML text.
@@ -531,7 +574,7 @@ def write_report(
     results: Results,
     out_dir: str | Path,
     outcomes: Sequence[str] | None = None,
-    figures: Mapping[str, Figure] | None = None,
+    figures: Mapping[str, Figure | bytes] | None = None,
 ) -> Path:
     """Write ``out_dir/report.html`` atomically (a temporary file renamed into place).
 
@@ -539,7 +582,8 @@ def write_report(
         results: Experiment results.
         out_dir: The results folder (created if needed).
         outcomes: Headline outcomes (default: :data:`REPORT_OUTCOMES` present).
-        figures: Figures already drawn, by name, to embed instead of drawing them again.
+        figures: Figures already drawn, by name, to embed instead of drawing them again:
+            figures, or PNG bytes (the files already written, so nothing is drawn twice).
 
     Returns:
         The path of the report.

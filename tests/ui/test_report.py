@@ -34,6 +34,7 @@ from sim.ui.report import (
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
+
 SMALL = {
     "name": "report_small",
     "seed": 5,
@@ -87,6 +88,43 @@ def test_figures_are_written_as_png_and_svg_the_same_every_time(small, tmp_path)
         assert a.name == b.name and a.read_bytes() == b.read_bytes(), a.name
     svg = paths[1].read_text()
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+
+
+def test_png_files_hold_the_pixels_matplotlib_draws(small):
+    import io
+
+    import matplotlib as mpl
+    from PIL import Image
+
+    from sim.ui.figures import STYLE, adoption_figure, figure_bytes
+
+    fig = adoption_figure(small)
+    ours = Image.open(io.BytesIO(figure_bytes(fig, "png")))
+    reference = io.BytesIO()
+    with mpl.rc_context(STYLE):
+        fig.savefig(reference, format="png")
+    theirs = Image.open(reference)
+    # an opaque figure is stored as RGB, with the same pixels and the same dpi
+    assert ours.mode == "RGB" and ours.size == theirs.size
+    assert ours.info["dpi"] == theirs.info["dpi"]
+    assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs.convert("RGBA")))
+
+
+def test_report_embeds_the_png_files_at_the_110_dpi_size(small, tmp_path):
+    import base64
+
+    paths = write_figures(small, tmp_path)
+    pngs = {p.stem: p.read_bytes() for p in paths if p.suffix == ".png"}
+    text = render_report(small, figures=pngs)
+    for name, data in pngs.items():
+        assert base64.b64encode(data).decode("ascii") in text, name
+        width = int.from_bytes(data[16:20], "big")
+        height = int.from_bytes(data[20:24], "big")
+        tag = re.search(rf'<img alt="{name} figure" width="(\d+)" height="(\d+)"', text)
+        assert tag is not None, name
+        # files at 150 dpi shown at 110: within a pixel of the figure's size at 110 dpi
+        assert abs(int(tag[1]) - width * 110 / 150) <= 0.5
+        assert abs(int(tag[2]) - height * 110 / 150) <= 0.5
 
 
 def test_mean_band_is_the_reports_interval(small):

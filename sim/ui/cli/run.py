@@ -125,7 +125,9 @@ def _write_report(args: argparse.Namespace, results, out: Path, show: bool) -> i
             drawn = make_figures(results)
             figures = write_figures(results, out, drawn)
         with stage("writing the report", show):
-            write_report(results, out, figures=drawn)
+            # the PNG files just written, embedded as they are: nothing is drawn twice
+            pngs = {path.stem: path.read_bytes() for path in figures if path.suffix == ".png"}
+            write_report(results, out, figures=pngs)
     except KeyboardInterrupt:
         print(
             f"\ninterrupted while writing the figures and the report; the tables in {out} are "
