@@ -636,8 +636,9 @@ def own_value_outcomes(scenario: Scenario, names: list[str]) -> set[str]:
 
 def _compares_different_people(name: str) -> bool:
     """A participant group's retention: the group is different people in each arm."""
-    groups = ("mentors", "mentees", "nonparticipants")
-    return name in {f"retention{h}_{g}" for g in groups for h in ("", "_12m")}
+    from sim.experiments.experiment import SAME_PEOPLE_GROUPS
+
+    return name in {f"retention{h}_{g}" for g in SAME_PEOPLE_GROUPS for h in ("", "_12m")}
 
 
 def _undefined_effects(scenario: Scenario, names: list[str]) -> list[str]:
