@@ -182,3 +182,20 @@ def test_neighbour_sums_over_ring_and_rest_equal_the_sparse_product(state):
     )
     # no ring: the plain product
     assert np.array_equal(NeighbourSums(other, 0)(values), other @ values)
+
+
+@pytest.mark.parametrize("n_skills", [0, 1, 6, 11])
+def test_coarse_skill_gaps_stay_within_their_stated_error_of_the_plain_rule(n_skills):
+    """float32 block of mean max(0, mentor - mentee) against the float64 rule, adversarial values."""
+    rng = np.random.default_rng(n_skills)
+    mentor = rng.uniform(-1.0, 2.0, (n_skills, 300))
+    mentee = rng.uniform(-1.0, 2.0, (n_skills, 40))
+    mentor[:, :5] = 2.0 - 1e-7  # near-ties and the largest magnitudes
+    mentee[:, :5] = 2.0
+    gaps = np.maximum(mentor[:, None, :] - mentee[:, :, None], 0.0)
+    plain = gaps.mean(axis=0) if n_skills else np.zeros((40, 300))
+    coarse = kernels.positive_gap_mean_f32(mentor.astype(np.float32), mentee.astype(np.float32))
+    assert coarse.dtype == np.float32 and coarse.shape == (40, 300)
+    error = np.abs(coarse.astype(np.float64) - plain).max()
+    assert error <= kernels.gap_f32_error(n_skills, 2.0)
+    assert error > 0 or n_skills == 0  # float32 does round: the bound is not vacuous

@@ -21,7 +21,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.program.pairing.scores import BLOCK_ENTRIES, ChunkSummary, MentorSides, Scorer
+from sim.kernels import gap_f32_error, positive_gap_mean_f32
+from sim.program.pairing.scores import (
+    BLOCK_ENTRIES,
+    ChunkSummary,
+    MentorSides,
+    Scorer,
+    SuffixBound,
+)
 
 CHUNK_MENTORS = 8
 """Mentors per leaf chunk (the unit a bound covers and a query scores)."""
@@ -353,3 +360,141 @@ def _cut(runs: np.ndarray, size: int, n: int) -> np.ndarray:
         np.arange(a, b, size) for a, b in zip(runs[:-1].tolist(), runs[1:].tolist(), strict=True)
     ]
     return np.append(np.concatenate(pieces) if pieces else np.zeros(0, np.int64), n)
+
+
+FRONTIER_START = 256
+"""Mentors in a query's first window (see :class:`Frontier`); later windows double."""
+
+TAIL_STEP = 64
+"""Mentors per block of a :class:`Frontier`'s tail bounds (tails start at block boundaries)."""
+
+TAIL_REFRESH = 8
+"""Blocks that lost mentors before a :class:`Frontier` recomputes its bounds of the tails."""
+
+
+class Frontier:
+    """Mentors in one ranking with bounds of every tail: exact best-mentor queries by blocks.
+
+    When every mentee ranks the mentors much alike (the most skilled and willing first), a
+    mentee's best open mentors lie near the front of that common ranking. The mentors are kept
+    in it (the mentor's side of the score for a typical mentee, as in :class:`MentorIndex`),
+    and a :class:`~sim.program.pairing.scores.SuffixBound` bounds the scores of the mentors
+    from any block boundary to the end. A query scores the open mentors of a window at the
+    front, in dense blocks shared by the query's mentees, and doubles the window of a mentee
+    until the bound of everything behind it falls below the mentee's k-th best score found.
+    Mentors that fill up are closed: skipped, and removed from the bounds every
+    :data:`TAIL_REFRESH` blocks that lost one.
+
+    Args:
+        sc: The problem; its weights are the ones queries maximize.
+        only: ``"cross_department"`` or ``"underrepresented"`` mentors only (None: all).
+        live: Mentor positions that take part (None: all); :meth:`close` removes more.
+    """
+
+    def __init__(self, sc: Scorer, only: str | None = None, live=None) -> None:
+        self.only = only
+        n = sc.n
+        self.order = np.lexsort((np.arange(n), MentorIndex._keys(sc, None)[0]))
+        self.where = np.empty(n, dtype=np.int64)
+        self.where[self.order] = np.arange(n)
+        self.sc = sc.with_mentors(self.order)
+        keep = np.ones(n, dtype=bool) if live is None else np.asarray(live, dtype=bool)
+        if only == "underrepresented":
+            keep = keep & sc.mentor_ur
+        self.live = keep[self.order]
+        self.first = 0
+        self.tail = SuffixBound(self.sc, self.live, slice(0, n), TAIL_STEP)
+        self._focus32 = self.sc.mentor_focus.astype(np.float32)
+        n_focus = len(self.sc.mentor_focus)
+        self._error = (
+            self.sc.weights.skill * gap_f32_error(n_focus, self.sc.top_skill) + self.sc.margin
+        )
+
+    def close(self, position: int) -> None:
+        """Mentor ``position`` takes no more mentees."""
+        k = int(self.where[position])
+        if self.live[k]:
+            self.live[k] = False
+            self.tail.close(k)
+
+    def bound(self, rows: np.ndarray) -> np.ndarray:
+        """Upper bound of each row's best score over the open mentors."""
+        rows = np.asarray(rows, dtype=np.int64)
+        first = self._advance()
+        if first == self.sc.n:
+            return np.full(len(rows), -np.inf)
+        return self.tail.bound(self.sc, rows, first // self.tail.step)
+
+    def _advance(self) -> int:
+        """The first open mentor (skipping the closed ones at the front)."""
+        n, live = self.sc.n, self.live
+        while self.first < n and not live[self.first]:
+            self.first += 1
+        if len(self.tail.dirty) >= TAIL_REFRESH:
+            self.tail.refresh()
+        return self.first
+
+    def top(self, rows: np.ndarray, k: int):
+        """Each row's ``k`` best usable mentors, best first, ties by mentor position.
+
+        Returns what :meth:`MentorIndex.top` returns.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        n, step = self.sc.n, self.tail.step
+        found = _Best(len(rows), k)
+        pending = np.arange(len(rows))
+        start, width = self._advance(), max(FRONTIER_START, 2 * k)
+        while pending.size and start < n:
+            end = min(n, -(-(start + width) // step) * step)  # a block boundary
+            self._score(rows, pending, start + np.flatnonzero(self.live[start:end]), found)
+            if end < n:
+                ub = self.tail.bound(self.sc, rows[pending], end // step)
+                pending = pending[ub >= found.lower[pending]]
+            start, width = end, 2 * width
+        return found.result(self.order)
+
+    def _score(self, rows, pending, members, found: _Best) -> None:
+        """Score ``members`` for the ``pending`` rows in blocks; keep what can enter the lists.
+
+        A block is scored coarsely first (the skill term in float32,
+        :func:`~sim.kernels.positive_gap_mean_f32`); only entries that could be among a row's
+        ``k`` best within the coarse score's error are scored exactly.
+        """
+        size = max(1, BLOCK_ENTRIES // max(1, len(pending)))
+        sc, r = self.sc, rows[pending]
+        banned_row, banned = self._banned(r)
+        slack = 2.0 * self._error
+        for a in range(0, len(members), size):
+            cols = members[a : a + size]
+            coarse = self._coarse(r, cols)
+            at = np.minimum(np.searchsorted(cols, banned), len(cols) - 1)
+            hit = cols[at] == banned
+            coarse[banned_row[hit], at[hit]] = -np.inf
+            if self.only == "cross_department":
+                coarse[sc.mentee_dept[r][:, None] == sc.mentor_dept[cols][None, :]] = -np.inf
+            floor = found.lower[pending]
+            at_row, at_col = np.nonzero((coarse >= (floor - slack)[:, None]) & (coarse > -np.inf))
+            vals = sc.match(r[at_row], cols[at_col])
+            keep = vals >= found.lower[pending[at_row]]
+            found.add(pending[at_row[keep]], cols[at_col[keep]], vals[keep])
+
+    def _coarse(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Match scores of a block within ``self._error``: the skill term in float32."""
+        sc, w = self.sc, self.sc.weights
+        gap = positive_gap_mean_f32(
+            self._focus32[:, cols], sc.mentee_focus[:, rows].astype(np.float32)
+        )
+        out = w.skill * gap.astype(np.float64)
+        out += sc.attitude(rows[:, None], cols[None, :])
+        if w.department:
+            out += sc.department(rows[:, None], cols[None, :])
+        if w.diversity:
+            out += sc.diversity(rows[:, None], cols[None, :])
+        return out
+
+    def _banned(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs :meth:`Scorer.allowed` rules out for ``rows``: (place in rows, mentor)."""
+        pointer, mentors = self.sc.disallowed()
+        first, last = pointer[rows], pointer[rows + 1]
+        place = np.repeat(np.arange(len(rows)), last - first)
+        return place, mentors[_expand(first, last - first)]

@@ -18,6 +18,7 @@ from sim.program.design import ScoreWeights
 from sim.program.pairing.scores import Scorer
 from sim.program.pairing.solvers import (
     Assignment,
+    Frontier,
     MentorIndex,
     Seats,
     board_order,
@@ -80,7 +81,7 @@ def _serial_policy(
 def _greedy_policy(sc: Scorer, capacity: np.ndarray, g: int | None, only=None) -> Assignment:
     """Best pair first (one-to-one), or best possible boards first (group format)."""
     if g:
-        order = board_order(MentorIndex(sc, only), sc.m, g)
+        order = board_order(Frontier(sc, only), sc.m, g)
         return _serial_policy(sc, order, capacity, g, only)
     return greedy(sc, np.arange(sc.m), capacity, only)[0]
 
@@ -130,7 +131,7 @@ def _mentee_choice(sc, capacity, g, rng) -> Assignment:
 
 def _optimal(sc, capacity, g, rng) -> Assignment:
     if g:
-        return _serial_policy(sc, board_order(MentorIndex(sc), sc.m, g), capacity, g)
+        return _serial_policy(sc, board_order(Frontier(sc), sc.m, g), capacity, g)
     if sc.m * (int(capacity.sum()) + sc.m) <= solvers.EXACT_LIMIT:
         out = solvers.assign_dense(sc, capacity)
     else:

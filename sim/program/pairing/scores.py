@@ -467,6 +467,98 @@ def _reduce(sides: dict, members: np.ndarray, bounds: np.ndarray, live: np.ndarr
     return out
 
 
+TAIL_SKILL_GRID = np.linspace(0.0, 1.0, 11)
+"""Mentee top skill levels at which :class:`SuffixBound` stores its table."""
+
+
+class SuffixBound:
+    """Bounds of the match score over every tail of the mentors (from a block boundary on).
+
+    With ``a`` the mentor's and ``b`` the mentee's focus skills, ``max(0, a - b) = max(a, b) - b``
+    and, for any ``s``, ``max(a, b) <= max(a, s) + max(0, b - s)``. So a score is at most::
+
+        w.skill * mean max(a, s) + w.attitude * receptive * willingness   (the mentor's part)
+        + w.skill * (mean max(0, b - s) - mean b)                           (the mentee's part)
+        + w.department + w.diversity * under-represented
+
+    The mentor's part is stored, as its largest value over each tail's live mentors, at every
+    ``s`` of :data:`TAIL_SKILL_GRID` and every receptiveness of :data:`BLEND_GRID`; a mentee
+    takes the smallest bound over the ``s`` (the ``s`` near its own skills is the tight one).
+    The mentor's part is linear in the receptiveness, so interpolating between grid points
+    bounds its largest value from above.
+
+    Args:
+        sc: The mentors, in the order of the tails.
+        live: Which mentors count.
+        at: The run of ``sc``'s mentors covered; positions below are relative to its start.
+        step: Mentors per block; tail ``i`` starts at mentor ``i * step``.
+    """
+
+    def __init__(self, sc: Scorer, live: np.ndarray, at: slice, step: int = 64) -> None:
+        w = sc.weights
+        self.step, self.live = step, live[at]  # a view: it follows the caller's updates
+        n = len(self.live)
+        self.starts = np.arange(0, max(n, 1), step)
+        focus = sc.mentor_focus[:, at] if len(sc.mentor_focus) else np.zeros((1, n))
+        skill = np.stack([np.maximum(focus, t).mean(axis=0) for t in TAIL_SKILL_GRID])
+        blend = w.skill * skill[:, None, :] + np.multiply.outer(
+            w.attitude * BLEND_GRID, sc.willing[at]
+        )
+        ur = sc.mentor_ur[at][None, :].astype(np.float64)
+        self.parts = np.concatenate([blend.reshape(-1, n), ur])
+        self.blocks = self._block_max(np.arange(len(self.starts)))
+        self.dirty: set[int] = set()
+        self._accumulate()
+
+    def close(self, k: int) -> None:
+        """Mentor ``k`` (in order) stopped counting (the caller cleared ``live[k]``)."""
+        self.dirty.add(k // self.step)
+
+    def refresh(self) -> None:
+        """Recompute the blocks that lost mentors, and the tails."""
+        if self.dirty:
+            blocks = np.fromiter(self.dirty, dtype=np.int64)
+            self.dirty.clear()
+            self.blocks[:, blocks] = self._block_max(blocks)
+            self._accumulate()
+
+    def _block_max(self, blocks: np.ndarray) -> np.ndarray:
+        out = np.full((len(self.parts), len(blocks)), -np.inf)
+        for i, blk in enumerate(blocks.tolist()):
+            at = slice(blk * self.step, (blk + 1) * self.step)
+            alive = self.live[at]
+            if alive.any():
+                out[:, i] = self.parts[:, at][:, alive].max(axis=1)
+        return out
+
+    def _accumulate(self) -> None:
+        tails = np.maximum.accumulate(self.blocks[:, ::-1], axis=1)[:, ::-1]
+        self.table = tails[:-1].reshape(len(TAIL_SKILL_GRID), len(BLEND_GRID), -1)
+        self.ur_max = np.maximum(tails[-1], 0.0)
+
+    def bound(self, sc: Scorer, rows: np.ndarray, tail) -> np.ndarray:
+        """Upper bound of :meth:`Scorer.match` of mentee ``rows`` over the mentors of ``tail``.
+
+        The smallest of the bounds at every ``s`` of the grid; -inf (or below) when the tail has
+        no live mentor. ``tail`` is one index or one per row.
+        """
+        w = sc.weights
+        recept = sc.receptive[rows]
+        k_g, w_g = _grid_point(np.clip(recept, 0.0, 1.0), len(BLEND_GRID))
+        cells = self.table[:, k_g, tail] * (1 - w_g) + self.table[:, k_g + 1, tail] * w_g
+        out = (cells + self._excess(sc)[:, rows]).min(axis=0)
+        out += w.attitude * np.maximum(recept - 1.0, 0.0)  # willingness is at most 1
+        return out + w.department + w.diversity * self.ur_max[tail] + sc.margin
+
+    def _excess(self, sc: Scorer) -> np.ndarray:
+        """Per grid ``s`` and mentee: ``w.skill * (mean max(0, b - s) - mean b)`` (computed once)."""
+        if getattr(self, "_excess_of", None) is not sc:
+            b = sc.mentee_focus if len(sc.mentee_focus) else np.zeros((1, sc.m))
+            above = np.stack([np.maximum(b - s, 0.0).mean(axis=0) for s in TAIL_SKILL_GRID])
+            self._excess_of, self._excess_table = sc, sc.weights.skill * (above - b.mean(axis=0))
+        return self._excess_table
+
+
 # ------------------------------------------------------------------------------------------
 # Public score functions
 # ------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from sim.program.pairing.candidates import MentorIndex
+from sim.program.pairing.candidates import Frontier, MentorIndex
 from sim.program.pairing.scores import Scorer
 
 Assignment = dict[int, tuple[int, ...]]
@@ -74,9 +74,9 @@ class Seats:
         """Mask of mentors with capacity left."""
         return self.left > 0
 
-    def index(self, sc: Scorer, only: str | None = None) -> MentorIndex:
-        """A :class:`MentorIndex` of the open mentors, kept up to date as they fill."""
-        index = MentorIndex(sc, only, live=self.open_())
+    def index(self, sc: Scorer, only: str | None = None) -> Frontier:
+        """A :class:`Frontier` of the open mentors, kept up to date as they fill."""
+        index = Frontier(sc, only, live=self.open_())
         self.watchers.append(index)
         return index
 
@@ -149,12 +149,13 @@ def greedy(
 ) -> tuple[Assignment, dict[int, float]]:
     """Repeatedly form the best remaining (mentee, mentor) pair; ties by mentee, then mentor.
 
-    Computed as deferred acceptance in which mentors rank mentees by the same score: every
-    agent's ranking then follows one order of the pairs (score, then mentee, then mentor),
-    whose unique stable matching is the greedy one. The outcome of deferred acceptance does not
-    depend on who proposes when, so mentees propose in batches, highest value first (a heap of
-    upper bounds of their best acceptable value), as greedy would roughly serve them: few
-    proposals are undone, and each mentee's list of acceptable mentors is computed about once.
+    Lazy greedy: a heap holds, per mentee, an upper bound of the value of its best open
+    mentor. When the mentee on top holds its exact best value (the first open mentor of its
+    list, a list of its best mentors when it was made), no remaining pair beats it, and the
+    pair is formed for good; a mentor that fills up leaves the index, so later lists skip it.
+    Otherwise the mentee's value is refreshed and it goes back. Lists that every mentee shares
+    run out as mentors fill; a run-out list is remade together with the other run-out lists
+    near the top of the heap, longer each time.
 
     Args:
         sc: The problem.
@@ -165,100 +166,120 @@ def greedy(
     Returns:
         The pairs, and each pair's score.
     """
-    rows = np.asarray(rows, dtype=np.int64)
-    index = MentorIndex(sc, only, live=capacity > 0)
-    suitors = _Suitors(index, rows, capacity)
-    heap = [(-v, i) for i, v in suitors.heads()]
-    heapq.heapify(heap)
+    lists = _GreedyLists(Frontier(sc, only, live=capacity > 0), capacity)
+    heap = lists.start(np.asarray(rows, dtype=np.int64))  # lists push onto it as they are made
+    pairs: Assignment = {}
+    scores: dict[int, float] = {}
     while heap:
-        batch = sorted(heapq.heappop(heap) for _ in range(min(BATCH_ROWS, len(heap))))
-        suitors.relist([i for _, i in batch if suitors.used_up(i)])
-        for _, i in batch:
-            bound = suitors.propose(i, heap)
-            if bound is not None:  # nobody accepted from its list: ask again later
-                heapq.heappush(heap, (-bound, i))
-    return suitors.result()
+        key, r = heap[0]
+        value = lists.head_value(r)
+        if value is None:  # no list, or it ran out: remake it once nothing else comes first
+            if lists.rest[r] == -np.inf:  # no mentor left
+                heapq.heappop(heap)
+            elif lists.rest[r] < -key:
+                heapq.heapreplace(heap, (-lists.rest[r], r))
+            else:
+                lists.relist(_run_out(heap, lists))
+        elif value == -key:  # exact and no other pair is better: form it
+            heapq.heappop(heap)
+            pairs[r], scores[r] = (lists.take(r),), value
+        else:
+            heapq.heapreplace(heap, (-value, r))
+    return pairs, scores
 
 
-class _Suitors:
-    """Mentees' lists of acceptable mentors and the mentors' holdings (see :func:`greedy`).
+def _run_out(heap: list, lists: _GreedyLists) -> list[int]:
+    """Pop the top of the heap until :data:`BATCH_ROWS` mentees due a new list are found.
+
+    A mentee is due one when its list ran out and the bound of its unlisted mentors is its
+    key. Others go back with their exact value or that bound; mentees with no mentor left
+    are dropped. Returns the mentees due a list (they go back when it is made).
+    """
+    out: list[int] = []
+    back: list[tuple[float, int]] = []
+    for _ in range(4 * BATCH_ROWS):
+        if not heap or len(out) == BATCH_ROWS:
+            break
+        key, r = heapq.heappop(heap)
+        value = lists.head_value(r)
+        if value is not None:
+            back.append((-value, r))
+        elif lists.rest[r] == -key:
+            out.append(r)
+        elif lists.rest[r] > -np.inf:
+            back.append((-lists.rest[r], r))
+    for item in back:
+        heapq.heappush(heap, item)
+    return out
+
+
+class _GreedyLists:
+    """Each mentee's list of its best open mentors (see :func:`greedy`).
 
     Args:
-        index: The mentors taking part (none closed).
-        rows: Mentee positions; mentees are addressed by their place ``i`` in it.
-        capacity: Capacity per mentor position.
+        index: The mentors taking part, open ones live.
+        capacity: Capacity per mentor position (copied; counts down as pairs form).
+
+    Attributes:
+        rest: Per mentee, a bound of its mentors not listed (-inf when the list holds them all).
     """
 
-    def __init__(self, index: MentorIndex, rows: np.ndarray, capacity: np.ndarray) -> None:
-        self.index, self.rows, self.capacity = index, rows, capacity
-        self.accept = _Acceptance(index, by_score=True)
-        self.cols: list = [[-1]] * len(rows)
-        self.vals: list = [[-np.inf]] * len(rows)
-        self.ptr = [0] * len(rows)
-        self.complete = [False] * len(rows)
-        self.held: dict[int, list[tuple[float, int]]] = {}
-        self.value: dict[int, float] = {}
-        for block in _batches(np.arange(len(rows))):
-            self.relist(block.tolist())
+    def __init__(self, index: Frontier, capacity: np.ndarray) -> None:
+        self.index = index
+        self.left = np.array(capacity, dtype=np.int64, copy=True)
+        self.cols: dict[int, list[int]] = {}
+        self.vals: dict[int, list[float]] = {}
+        self.ptr: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+        self.rest: dict[int, float] = {}
+        self.heap: list = []
 
-    def relist(self, local: list[int]) -> None:
-        """New lists, of the mentors that would accept now, for mentees ``local``."""
-        if not local:
+    def start(self, rows: np.ndarray) -> list[tuple[float, int]]:
+        """The heap of ``rows`` keyed by a bound of their best value (no lists yet)."""
+        bound = self.index.bound(rows).tolist()
+        for r, b in zip(rows.tolist(), bound, strict=True):
+            self.cols[r], self.vals[r], self.ptr[r], self.rest[r] = [], [], 0, b
+        self.heap = [(-b, r) for r, b in zip(rows.tolist(), bound, strict=True)]
+        heapq.heapify(self.heap)
+        return self.heap
+
+    def relist(self, rows: list[int]) -> None:
+        """New, longer lists for ``rows``, which go (back) on the heap with their best value."""
+        if not rows:
             return
-        k = max(1, min(4 * BATCH_ROWS, self.index.sc.n))
-        cols, vals, complete = self.index.top(self.rows[local], k, self.accept)
-        for t, i in enumerate(local):
-            self.cols[i], self.vals[i] = cols[t].tolist(), vals[t].tolist()
-            self.ptr[i], self.complete[i] = 0, bool(complete[t])
+        by_size: dict[int, list[int]] = {}
+        for r in rows:
+            old = self.size.get(r)
+            self.size[r] = GREEDY_START if old is None else min(old * 1, LIST_MOST)
+            by_size.setdefault(self.size[r], []).append(r)
+        for size, group in sorted(by_size.items()):
+            self._make(group, max(1, min(size, self.index.sc.n)))
 
-    def heads(self):
-        """(mentee, value of its list's first entry) for mentees with one."""
-        return [(i, v[0]) for i, v in enumerate(self.vals) if v[0] > -np.inf]
+    def _make(self, rows: list[int], k: int) -> None:
+        cols, vals, complete = self.index.top(np.asarray(rows, dtype=np.int64), k)
+        for t, r in enumerate(rows):
+            ok = cols[t] >= 0
+            self.cols[r], self.vals[r] = cols[t][ok].tolist(), vals[t][ok].tolist()
+            self.ptr[r] = 0
+            self.rest[r] = -np.inf if complete[t] else self.vals[r][-1]
+            if self.vals[r]:
+                heapq.heappush(self.heap, (-self.vals[r][0], r))
 
-    def _accepts(self, c: int, value: float, i: int) -> bool:
-        a = self.accept
-        return value > a.pref[c] or (value == a.pref[c] and self.rows[i] < a.row[c])
-
-    def _walk(self, i: int) -> int:
-        """Move ``i``'s pointer to its first listed mentor that would accept it now."""
-        cols, vals, p = self.cols[i], self.vals[i], self.ptr[i]
-        while p < len(cols) and cols[p] >= 0 and not self._accepts(cols[p], vals[p], i):
+    def head_value(self, r: int) -> float | None:
+        """Value of ``r``'s first listed mentor with capacity left; None if its list ran out."""
+        cols, p, left = self.cols[r], self.ptr[r], self.left
+        while p < len(cols) and left[cols[p]] <= 0:
             p += 1
-        self.ptr[i] = p
-        return p
+        self.ptr[r] = p
+        return self.vals[r][p] if p < len(cols) else None
 
-    def used_up(self, i: int) -> bool:
-        """Whether no listed mentor would accept ``i`` now, though others may."""
-        p = self._walk(i)
-        return not self.complete[i] and (p >= len(self.cols[i]) or self.cols[i][p] < 0)
-
-    def propose(self, i: int, heap: list) -> float | None:
-        """``i`` proposes to its first listed mentor that would accept it.
-
-        A mentee pushed out goes back in ``heap``. Returns None, or a bound of ``i``'s value
-        if nobody listed accepts it any more but others may.
-        """
-        p = self._walk(i)
-        cols, vals = self.cols[i], self.vals[i]
-        if p >= len(cols) or cols[p] < 0:
-            if self.complete[i]:
-                return None
-            return vals[-1] if vals[-1] > -np.inf else max(v for v in vals if v > -np.inf)
-        c, value, r = cols[p], vals[p], int(self.rows[i])
-        heap_c = self.held.setdefault(c, [])
-        heapq.heappush(heap_c, (value, -r, i))
-        self.value[i] = value
-        if len(heap_c) > self.capacity[c]:
-            worst, _, out = heapq.heappop(heap_c)
-            self.value.pop(out)
-            heapq.heappush(heap, (-worst, out))  # its held value bounds what it gets next
-        if len(heap_c) >= self.capacity[c]:
-            self.accept.set(c, (heap_c[0][0], -heap_c[0][1]))
-        return None
-
-    def result(self) -> tuple[Assignment, dict[int, float]]:
-        pairs = {int(self.rows[i]): (c,) for c, heap in self.held.items() for _, _, i in heap}
-        return pairs, {int(self.rows[i]): v for i, v in self.value.items()}
+    def take(self, r: int) -> int:
+        """Pair ``r`` with its first open listed mentor; returns the mentor."""
+        c = self.cols[r][self.ptr[r]]
+        self.left[c] -= 1
+        if self.left[c] == 0:
+            self.index.close(c)
+        return c
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,6 +384,9 @@ def deferred_acceptance(
     pairs = {-neg: (c,) for c, heap in held.items() for _, neg in heap}
     return pairs, {r: value[r] for r in pairs}
 
+
+GREEDY_START = 32
+"""Entries of a mentee's first list in :func:`greedy`."""
 
 LIST_START = 8 * BATCH_ROWS
 """Entries of a mentee's first list of acceptable mentors in deferred acceptance."""
@@ -537,28 +561,32 @@ def assign_dense(sc: Scorer, capacity: np.ndarray) -> Assignment:
 def assign_candidates(sc: Scorer, capacity: np.ndarray) -> Assignment:
     """Maximum-score assignment over a candidate graph (large problems).
 
-    Candidates of a mentee: its :data:`TOP_K` best allowed mentors, plus its partner in the
-    greedy best-pair-first assignment (so the result never scores below that greedy one).
-    Edges go to each of a mentor's ``capacity[c]`` copies at cost ``top - score`` (all >= 1),
-    plus one private dummy per mentee at cost ``top`` (score 0, left out); a minimum-cost full
-    matching of the mentees (:func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`)
-    then maximizes the total score over the candidate graph.
+    Candidates of a mentee: its :data:`TOP_K` best allowed mentors, plus its partner in a
+    serial assignment that serves mentees in order of their best score, highest first, each
+    taking its best open mentor. That assignment lies in the graph, so the graph always holds
+    a full assignment and the result never scores below it. Edges go to each of a mentor's
+    ``capacity[c]`` copies at cost ``top - score`` (all >= 1), plus one private dummy per mentee
+    at cost ``top`` (score 0, left out); a minimum-cost full matching of the mentees
+    (:func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`) then maximizes the total
+    score over the candidate graph.
     """
     rows = np.arange(sc.m)
     k = min(TOP_K, sc.n)
-    index = MentorIndex(sc)
+    index = Frontier(sc)
     cols, vals = np.full((sc.m, k), -1, dtype=np.int64), np.full((sc.m, k), -np.inf)
     for block in _batches(rows):
         cols[block], vals[block], _ = index.top(block, k)
-    greedy_pairs, greedy_scores = greedy(sc, rows, capacity)
-    g_rows = np.array(sorted(greedy_pairs), dtype=np.int64)
-    g_cols = np.array([greedy_pairs[r][0] for r in g_rows.tolist()], dtype=np.int64)
-    g_score = np.array([greedy_scores[r] for r in g_rows.tolist()])
-    e_rows = np.concatenate([np.repeat(rows, k), g_rows])
-    e_cols = np.concatenate([cols.ravel(), g_cols])
-    e_score = np.concatenate([vals.ravel(), g_score])
+    backbone: Assignment = {}
+    seats = Seats(capacity)
+    serial(seats.index(sc), np.lexsort((rows, -vals[:, 0])), seats, 1, backbone)
+    b_rows = np.array(sorted(backbone), dtype=np.int64)
+    b_cols = np.array([backbone[r][0] for r in b_rows.tolist()], dtype=np.int64)
+    e_rows = np.concatenate([np.repeat(rows, k), b_rows])
+    e_cols = np.concatenate([cols.ravel(), b_cols])
+    e_score = np.concatenate([vals.ravel(), sc.match(b_rows, b_cols)])
     keep = e_cols >= 0
-    return solve_sparse(sc, e_rows[keep], e_cols[keep], e_score[keep], capacity)
+    e_rows, e_cols, e_score = e_rows[keep], e_cols[keep], e_score[keep]
+    return solve_sparse(sc, e_rows, e_cols, e_score, capacity)
 
 
 def solve_sparse(
