@@ -31,13 +31,15 @@ a group of mentors), :mod:`~sim.program.pairing.solvers` holds the matching algo
 checks their pairs.
 
 Memory and speed. Scores are float64 (exact ties and reproducible comparisons), but no policy
-holds the whole mentee x mentor matrix, and none scores every pair of a large pool: mentors
-are kept in chunks of similar ones with an upper bound of their scores, and a mentee's best
-mentors are found by scoring the chunks with the highest bounds until no other chunk can
-beat what was found (:class:`~sim.program.pairing.solvers.MentorIndex`). Every policy gives
-exactly the pairs it would give on the full matrix, except ``optimal`` on large problems
-(more than ``EXACT_LIMIT`` entries), which is optimal over a candidate graph (each mentee's
-``TOP_K`` best mentors plus its greedy partner; see :func:`optimal_policy`).
+holds the whole mentee x mentor matrix, and none scores every pair of a large pool. Every
+policy asks one question, many times: *which are this mentee's k best usable mentors?*
+Mentees rank mentors much alike (the most skilled and willing first), so a
+:class:`~sim.program.pairing.candidates.Frontier` keeps the mentors in that common ranking
+with a bound of the scores of every tail, scores the front in dense blocks and stops where the
+bound of the rest falls below what was found; mentors that fill up leave it. Every policy gives exactly the pairs it would give on the full
+matrix, except ``optimal`` on large problems (more than ``EXACT_LIMIT`` entries), which is
+optimal over a candidate graph (each mentee's ``TOP_K`` best mentors plus its partner in a
+serial assignment by best score; see :func:`optimal_policy`).
 """
 
 from __future__ import annotations

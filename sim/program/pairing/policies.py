@@ -19,7 +19,6 @@ from sim.program.pairing.scores import Scorer
 from sim.program.pairing.solvers import (
     Assignment,
     Frontier,
-    MentorIndex,
     Seats,
     board_order,
     boards_favouring,
@@ -150,7 +149,7 @@ def _two_sided(sc, capacity, g, rng) -> Assignment:
     order = np.lexsort((np.arange(sc.m), -mean_exp, -sc.mentee_level))
     if g:
         return _serial_policy(sc, order, capacity, g)
-    return deferred_acceptance(sc, MentorIndex(sc), capacity, order)[0]
+    return deferred_acceptance(sc, Frontier(sc), capacity, order)[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,12 +262,14 @@ optimal_policy = _policy(
     disallowed pairs score below every dummy and are dropped if ever chosen.
 
     Larger problems are solved over a candidate graph: each mentee's ``TOP_K`` (50) best
-    allowed mentors plus its partner in the greedy best-pair-first assignment, with
-    :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`. The result is then optimal
-    over that candidate set, not necessarily globally, but never below the greedy total.
-    Measured at 2,000 x 20,000 (``benchmarks/bench_pairing.py --sizes 2k --exact``): 971.72
-    against an exact optimum of 973.82 (0.22 % below). In both cases mentees left out are finally given their
-    best free allowed mentor, in slot order (never lowers the total).
+    allowed mentors plus its partner in a serial assignment (mentees in order of their best
+    score, highest first, each taking its best free mentor), with
+    :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`. The graph always holds that
+    full assignment, so the result is optimal over the graph, not necessarily globally, and
+    never below the serial assignment. Measured at 2,000 x 20,000
+    (``benchmarks/bench_pairing.py --sizes 2k --exact``): 0.27 % below the exact optimum. In
+    both cases mentees left out are finally given their best free allowed mentor, in slot order
+    (never lowers the total).
 
     Group format (a reasonable extension, not a global optimum): mentees in order of their
     best possible board score (sum of their ``group_size`` best scores, highest first) each

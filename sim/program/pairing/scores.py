@@ -6,14 +6,13 @@ rows, both addressed by position. Every formula is one method over index arrays 
 arrays give pairs. The same elementwise operations run in the same order whatever the shape, so
 a value computed in a block equals the value computed alone, bit for bit.
 
-Beside the match score sits its upper bound over a group of mentors (:meth:`Scorer.match_bound`
-from a :class:`ChunkSummary`), from which the solvers skip mentors that cannot matter without
-scoring them.
+Beside the match score sits its upper bound over every tail of a ranking of the mentors
+(:class:`SuffixBound`), from which the solvers skip mentors that cannot matter without scoring
+them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -22,10 +21,7 @@ from sim.core.state import OPENNESS, RESISTANCE, WILLINGNESS
 from sim.program.design import ScoreWeights
 
 BLEND_GRID = np.linspace(0.0, 1.0, 9)
-"""Receptiveness values at which a group's best skill-plus-attitude value is stored."""
-
-SHORTFALL_GRID = np.linspace(0.0, 1.0, 11)
-"""Mentee skill levels at which a group's largest skill shortfall is stored."""
+"""Receptiveness values at which :class:`SuffixBound` stores the mentor's part of a score."""
 
 BLOCK_ENTRIES = 1 << 18
 """Score entries computed at a time (2**18 float64 = 2 MiB per temporary array, cache-sized)."""
@@ -81,7 +77,6 @@ class Scorer:
         self.mentor_anc_t = np.ascontiguousarray(anc[self.mentors].T) if exclude else None
         self.mentee_anc = anc[self.mentees] if exclude else None
         self.top_skill = float(np.abs(skills).max(initial=0.0))
-        self._grid_parts: tuple[np.ndarray, np.ndarray] | None = None
         self._disallowed: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
@@ -184,108 +179,6 @@ class Scorer:
             return np.zeros(self.n)
         return self.mentor_focus.mean(axis=0)
 
-    def blend(self) -> np.ndarray:
-        """Mentor side of the skill and attitude terms: (grid, mentors).
-
-        ``w.skill * mean focus skill + w.attitude * g * willingness`` at each receptiveness
-        ``g`` of :data:`BLEND_GRID`.
-        """
-        w = self.weights
-        return w.skill * self.focus_mean() + np.multiply.outer(
-            w.attitude * BLEND_GRID, self.willing
-        )
-
-    def shortfall(self) -> np.ndarray:
-        """What a mentee at level ``t`` everywhere knows above the mentor: (grid, mentors).
-
-        The mean over focus columns of ``max(0, t - mentor skill)`` at each ``t`` of
-        :data:`SHORTFALL_GRID`.
-        """
-        if not len(self.mentor_focus):
-            return np.zeros((len(SHORTFALL_GRID), self.n))
-        return np.stack(
-            [np.maximum(t - self.mentor_focus, 0.0).mean(axis=0) for t in SHORTFALL_GRID]
-        )
-
-    def match_bound(self, rows: np.ndarray, ids: np.ndarray, groups: ChunkSummary) -> np.ndarray:
-        """Upper bound of :meth:`match` of mentee ``rows`` over the members of groups ``ids``.
-
-        ``rows`` and ``ids`` broadcast like the formulas' arguments. With ``a`` the mentor's and
-        ``b`` the mentee's focus skills, ``max(0, a - b) = a - b + max(0, b - a)``. The skill and
-        attitude terms are bounded as below, then the department and diversity terms (exact
-        when the group's members share them) and the rounding slack are added:
-
-        1. the members' largest ``w.skill * mean a + w.attitude * receptive * willingness``
-           (:attr:`ChunkSummary.blend` at the mentee's receptiveness), minus ``w.skill * mean
-           b``, plus ``w.skill`` times the largest shortfall ``mean max(0, b - a)``, itself
-           bounded by the per-column smallest ``a`` and by :attr:`ChunkSummary.shortfall` at
-           the mentee's highest skill;
-        2. for a receptiveness outside [0, 1], which the blend's grid does not cover:
-           ``w.skill * mean max(0, max a - b)`` plus the attitude of the most (or, for a
-           negative receptiveness, least) willing member.
-
-        The stored tables are maxima of functions convex in the grid variable (linear ones for
-        the blend, hinges for the shortfall), so linear interpolation between grid points
-        bounds them from above.
-        """
-        w = self.weights
-        grid, at = self._mentee_grid_parts()
-        (low_b, high_b, high_r, extra, mean_b, recept), (k_b, k_r) = grid[:, rows], at[:, rows]
-        box = np.zeros(np.broadcast_shapes(np.shape(rows), np.shape(ids)))
-        for f, b in enumerate(self.mentee_focus):
-            box += np.maximum(b[rows] - groups.focus_min[f][ids], 0.0)
-        box /= max(1, len(self.mentee_focus))
-        worst = low_b * _at(groups.shortfall, k_b, ids) + high_b * _at(
-            groups.shortfall, k_b + 1, ids
-        )
-        out = (1.0 - high_r) * _at(groups.blend, k_r, ids) + high_r * _at(
-            groups.blend, k_r + 1, ids
-        )
-        out += w.skill * (np.minimum(box, worst + extra) - mean_b)
-        if not ((self.receptive >= 0) & (self.receptive <= 1)).all():
-            out = np.where((recept >= 0) & (recept <= 1), out, self._plain_bound(rows, ids, groups))
-        out += np.where(groups.department[ids] == self.mentee_dept[rows], 0.0, w.department)
-        out += w.diversity * groups.ur_max[ids] + self.margin
-        return out
-
-    def _plain_bound(self, rows: np.ndarray, ids: np.ndarray, groups: ChunkSummary):
-        """Bound 2 of :meth:`match_bound` (skill and attitude terms only).
-
-        Valid for any receptiveness, where the blend's grid does not reach.
-        """
-        above = np.zeros(np.broadcast_shapes(np.shape(rows), np.shape(ids)))
-        for f, b in enumerate(self.mentee_focus):
-            above += np.maximum(groups.focus_max[f][ids] - b[rows], 0.0)
-        above /= max(1, len(self.mentee_focus))
-        recept = self.receptive[rows]
-        willing = np.where(recept >= 0, groups.willing_max[ids], groups.willing_min[ids])
-        return self.weights.skill * above + (self.weights.attitude * recept) * willing
-
-    def preference_bound(self, rows: np.ndarray, ids: np.ndarray, groups: ChunkSummary):
-        """Upper bound of :meth:`preference` of mentee ``rows`` over groups ``ids`` (broadcast)."""
-        gap = np.zeros(np.broadcast_shapes(np.shape(rows), np.shape(ids)))
-        for f, e in enumerate(self.mentee_exp):
-            gap += np.maximum(e[rows] - groups.exp_min[f][ids], 0.0)
-        return self.mentee_level[rows] + gap / max(1, len(self.mentee_exp)) + self.margin
-
-    def _mentee_grid_parts(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per mentee, where it falls on the bound tables' grids (computed once).
-
-        Returns ``(values, steps)``: values are the weights of the lower and upper shortfall
-        grid points, the weight of the upper blend grid point, the shortfall slope beyond the
-        grid, the mean focus skill and the receptiveness; steps the lower grid points.
-        """
-        if self._grid_parts is None:
-            b = self.mentee_focus
-            top_b = b.max(axis=0) if len(b) else np.zeros(self.m)
-            mean_b = b.mean(axis=0) if len(b) else np.zeros(self.m)
-            k_b, w_b = _grid_point(np.clip(top_b, 0.0, 1.0), len(SHORTFALL_GRID))
-            k_r, w_r = _grid_point(np.clip(self.receptive, 0.0, 1.0), len(BLEND_GRID))
-            extra = np.maximum(top_b - 1.0, 0.0)  # beyond the grid the slope is at most 1
-            values = np.stack([1.0 - w_b, w_b, w_r, extra, mean_b, self.receptive])
-            self._grid_parts = (values, np.stack([k_b, k_r]))
-        return self._grid_parts
-
 
 def _ruled_out(sc: Scorer) -> tuple[np.ndarray, np.ndarray]:
     """:meth:`Scorer.disallowed`, computed."""
@@ -308,11 +201,6 @@ def _ruled_out(sc: Scorer) -> tuple[np.ndarray, np.ndarray]:
     key = np.unique(r[banned] * sc.n + c[banned])
     r, c = key // max(sc.n, 1), key % max(sc.n, 1)
     return np.searchsorted(r, np.arange(sc.m + 1)), c
-
-
-def _at(table: np.ndarray, k: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """``table[k, ids]`` for broadcast index arrays, as one flat gather."""
-    return table.ravel()[k * table.shape[1] + ids]
 
 
 def _grid_point(x: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -355,120 +243,8 @@ def _mean_positive_gap(
     return acc
 
 
-@dataclass
-class ChunkSummary:
-    """What bounds the scores of groups of mentors (one entry per group, on the last axis).
-
-    Attributes:
-        blend: (grid, groups) largest :meth:`Scorer.blend` of a member.
-        shortfall: (grid, groups) largest :meth:`Scorer.shortfall` of a member.
-        focus_min: (focus skills, groups) smallest value of each focus skill.
-        focus_max: (focus skills, groups) largest value of each focus skill.
-        exp_min: (experience skills, groups) smallest value of each experience skill.
-        willing_max: Largest willingness.
-        willing_min: Smallest willingness.
-        ur_max: 1.0 if a member is under-represented, else 0.0.
-        department: The members' department when they share one, else -1.
-    """
-
-    blend: np.ndarray
-    shortfall: np.ndarray
-    focus_min: np.ndarray
-    focus_max: np.ndarray
-    exp_min: np.ndarray
-    willing_max: np.ndarray
-    willing_min: np.ndarray
-    ur_max: np.ndarray
-    department: np.ndarray
-
-    @classmethod
-    def of(cls, sides: MentorSides, starts: np.ndarray, live: np.ndarray) -> ChunkSummary:
-        """Summaries of the groups ``[starts[g], starts[g + 1])`` of the mentors in ``sides``.
-
-        Only members marked ``live`` count; a group without one gets meaningless values (its
-        bound is set to -inf by whoever reads it).
-        """
-        return cls(**_reduce(vars(sides), np.arange(len(live)), starts[:-1], live))
-
-    def update(self, groups, sides: MentorSides, first, last, live: np.ndarray) -> None:
-        """Recompute ``groups`` (members ``first[i]:last[i]``) over their members still live."""
-        members, offsets = _ranges(first, last)
-        for name, value in _reduce(vars(sides), members, offsets, live[members]).items():
-            getattr(self, name)[..., groups] = value
-
-    def merge(self, groups, below: ChunkSummary, first, last, live: np.ndarray) -> None:
-        """Recompute ``groups`` from their children ``first[i]:last[i]`` in ``below``.
-
-        A coarser level's summary is the same reduction over its live children's.
-        """
-        children, offsets = _ranges(first, last)
-        alive = live[children] > 0
-        for name in (f.name for f in fields(self)):
-            reduce, blank = (np.minimum, np.inf) if name in _LOWEST else (np.maximum, -np.inf)
-            values = np.where(alive, getattr(below, name)[..., children], blank)
-            getattr(self, name)[..., groups] = reduce.reduceat(values, offsets, axis=-1)
-        hi = np.maximum.reduceat(np.where(alive, below.department[children], -1), offsets)
-        self.department[groups] = np.where(self.department[groups] == hi, hi, -1)
-
-
-_LOWEST = ("focus_min", "exp_min", "willing_min", "department")
-"""Fields of :class:`ChunkSummary` that hold a smallest value (the others hold a largest)."""
-
-
-@dataclass
-class MentorSides:
-    """The per-mentor arrays a :class:`ChunkSummary` reduces (mentors on the last axis).
-
-    Each is named as the summary field it becomes.
-    """
-
-    blend: np.ndarray
-    shortfall: np.ndarray
-    focus_min: np.ndarray
-    focus_max: np.ndarray
-    exp_min: np.ndarray
-    willing_max: np.ndarray
-    willing_min: np.ndarray
-    ur_max: np.ndarray
-    department: np.ndarray
-
-    @classmethod
-    def of(cls, sc: Scorer) -> MentorSides:
-        """The arrays of ``sc``'s mentors, in its order."""
-        return cls(
-            sc.blend(),
-            sc.shortfall(),
-            sc.mentor_focus,
-            sc.mentor_focus,
-            sc.mentor_exp,
-            sc.willing,
-            sc.willing,
-            sc.mentor_ur.astype(np.float64),
-            sc.mentor_dept.astype(np.float64),
-        )
-
-
-def _ranges(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenated ranges ``first[i]:last[i]`` and where each starts in the concatenation."""
-    lengths = last - first
-    offsets = np.cumsum(lengths) - lengths
-    return np.arange(int(lengths.sum())) + np.repeat(first - offsets, lengths), offsets
-
-
-def _reduce(sides: dict, members: np.ndarray, bounds: np.ndarray, live: np.ndarray) -> dict:
-    """The :class:`ChunkSummary` fields of ``members`` split at ``bounds``, over the ``live``."""
-    out = {}
-    for name, values in sides.items():
-        reduce, blank = (np.minimum, np.inf) if name in _LOWEST else (np.maximum, -np.inf)
-        values = np.where(live, values[..., members], blank)
-        out[name] = reduce.reduceat(values, bounds, axis=-1)
-    hi = np.maximum.reduceat(np.where(live, sides["department"][members], -1), bounds)
-    out["department"] = np.where(out["department"] == hi, hi, -1)
-    return out
-
-
 TAIL_SKILL_GRID = np.linspace(0.0, 1.0, 11)
-"""Mentee top skill levels at which :class:`SuffixBound` stores its table."""
+"""Skill levels ``s`` at which :class:`SuffixBound` stores the mentor's part of a score."""
 
 
 class SuffixBound:
@@ -489,52 +265,57 @@ class SuffixBound:
 
     Args:
         sc: The mentors, in the order of the tails.
-        live: Which mentors count.
-        at: The run of ``sc``'s mentors covered; positions below are relative to its start.
+        live: Which mentors count (the caller's array: :meth:`close` tells what changed).
         step: Mentors per block; tail ``i`` starts at mentor ``i * step``.
     """
 
-    def __init__(self, sc: Scorer, live: np.ndarray, at: slice, step: int = 64) -> None:
-        w = sc.weights
-        self.step, self.live = step, live[at]  # a view: it follows the caller's updates
-        n = len(self.live)
-        self.starts = np.arange(0, max(n, 1), step)
-        focus = sc.mentor_focus[:, at] if len(sc.mentor_focus) else np.zeros((1, n))
-        skill = np.stack([np.maximum(focus, t).mean(axis=0) for t in TAIL_SKILL_GRID])
-        blend = w.skill * skill[:, None, :] + np.multiply.outer(
-            w.attitude * BLEND_GRID, sc.willing[at]
+    def __init__(self, sc: Scorer, live: np.ndarray, step: int = 64) -> None:
+        self.weights, self.step, self.live = sc.weights, step, live  # live: the caller's array
+        self.focus = sc.mentor_focus if len(sc.mentor_focus) else np.zeros((1, sc.n))
+        self.willing, self.ur = sc.willing, sc.mentor_ur.astype(np.float64)
+        self.starts = np.arange(0, max(sc.n, 1), step)
+        rows = [self._parts(slice(None), s, live) for s in TAIL_SKILL_GRID]
+        rows.append([np.where(live, self.ur, -np.inf)])
+        self.blocks = np.stack(
+            [np.maximum.reduceat(v, self.starts) if len(v) else v for group in rows for v in group]
         )
-        ur = sc.mentor_ur[at][None, :].astype(np.float64)
-        self.parts = np.concatenate([blend.reshape(-1, n), ur])
-        self.blocks = self._block_max(np.arange(len(self.starts)))
         self.dirty: set[int] = set()
         self._accumulate()
 
+    def _parts(self, at, s: float, alive: np.ndarray) -> list[np.ndarray]:
+        """The mentor's part at skill ``s`` and every receptiveness, for mentors ``at``."""
+        w = self.weights
+        skill = w.skill * np.maximum(self.focus[:, at], s).mean(axis=0)
+        willing = self.willing[at]
+        return [np.where(alive, skill + (w.attitude * g) * willing, -np.inf) for g in BLEND_GRID]
+
     def close(self, k: int) -> None:
-        """Mentor ``k`` (in order) stopped counting (the caller cleared ``live[k]``)."""
+        """Mentor ``k`` stopped counting (the caller cleared ``live[k]``)."""
         self.dirty.add(k // self.step)
 
     def refresh(self) -> None:
-        """Recompute the blocks that lost mentors, and the tails."""
+        """Recompute the blocks that lost mentors, and the tails that start at or before them."""
         if self.dirty:
             blocks = np.fromiter(self.dirty, dtype=np.int64)
             self.dirty.clear()
-            self.blocks[:, blocks] = self._block_max(blocks)
-            self._accumulate()
+            for blk in blocks.tolist():
+                at = slice(blk * self.step, (blk + 1) * self.step)
+                alive = self.live[at]
+                parts = [v for s in TAIL_SKILL_GRID for v in self._parts(at, s, alive)]
+                parts.append(np.where(alive, self.ur[at], -np.inf))
+                self.blocks[:, blk] = np.max(parts, axis=1)
+            self._accumulate(int(blocks.max()))
 
-    def _block_max(self, blocks: np.ndarray) -> np.ndarray:
-        out = np.full((len(self.parts), len(blocks)), -np.inf)
-        for i, blk in enumerate(blocks.tolist()):
-            at = slice(blk * self.step, (blk + 1) * self.step)
-            alive = self.live[at]
-            if alive.any():
-                out[:, i] = self.parts[:, at][:, alive].max(axis=1)
-        return out
-
-    def _accumulate(self) -> None:
-        tails = np.maximum.accumulate(self.blocks[:, ::-1], axis=1)[:, ::-1]
-        self.table = tails[:-1].reshape(len(TAIL_SKILL_GRID), len(BLEND_GRID), -1)
-        self.ur_max = np.maximum(tails[-1], 0.0)
+    def _accumulate(self, last: int | None = None) -> None:
+        """The tails from the blocks: all of them, or those starting at block ``last`` or before."""
+        if last is None:
+            self.tails = np.maximum.accumulate(self.blocks[:, ::-1], axis=1)[:, ::-1].copy()
+            self.table = self.tails[:-1].reshape(len(TAIL_SKILL_GRID), len(BLEND_GRID), -1)
+            return
+        head = self.blocks[:, last::-1].copy()
+        if last + 1 < self.blocks.shape[1]:
+            np.maximum(head[:, 0], self.tails[:, last + 1], out=head[:, 0])
+        self.tails[:, : last + 1] = np.maximum.accumulate(head, axis=1)[:, ::-1]
 
     def bound(self, sc: Scorer, rows: np.ndarray, tail) -> np.ndarray:
         """Upper bound of :meth:`Scorer.match` of mentee ``rows`` over the mentors of ``tail``.
@@ -548,7 +329,8 @@ class SuffixBound:
         cells = self.table[:, k_g, tail] * (1 - w_g) + self.table[:, k_g + 1, tail] * w_g
         out = (cells + self._excess(sc)[:, rows]).min(axis=0)
         out += w.attitude * np.maximum(recept - 1.0, 0.0)  # willingness is at most 1
-        return out + w.department + w.diversity * self.ur_max[tail] + sc.margin
+        ur_max = np.maximum(self.tails[-1, tail], 0.0)
+        return out + w.department + w.diversity * ur_max + sc.margin
 
     def _excess(self, sc: Scorer) -> np.ndarray:
         """Per grid ``s`` and mentee: ``w.skill * (mean max(0, b - s) - mean b)`` (computed once)."""

@@ -1,15 +1,15 @@
 """Matching algorithms over a :class:`~sim.program.pairing.scores.Scorer`, exact at any size.
 
 Every algorithm here asks one question, many times: *which are this mentee's k best usable
-mentors?*, answered exactly by a :class:`~sim.program.pairing.candidates.MentorIndex` without
+mentors?*, answered exactly by a :class:`~sim.program.pairing.candidates.Frontier` without
 scoring most mentors. On that query:
 
 * :func:`serial` (serial dictatorship) takes mentees in order, in batches: one query of each
   batch mentee's ``batch x count`` best open mentors is always enough, since earlier mentees
   of the batch fill at most that many;
-* :func:`greedy` (best pair first) keeps each mentee's best open mentor in a heap; a stale entry
-  (its mentor filled up) is an upper bound of the mentee's best, and is refreshed only when it
-  reaches the top, so mentees that will never be served near the top are never re-scored;
+* :func:`greedy` (best pair first) keeps, per mentee, a bound of its best open mentor's score
+  in a heap; the mentee on top whose bound is its exact current best forms its pair for good,
+  and a filled mentor leaves the index; lists are made only when a mentee reaches the top;
 * :func:`deferred_acceptance` lets mentees propose only to mentors that would accept them now,
   which skips exactly the proposals deferred acceptance would reject at once (mentors' thresholds
   only rise), in the order mentors broadly prefer, so that few proposals are undone later;
@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from sim.program.pairing.candidates import Frontier, MentorIndex
+from sim.program.pairing.candidates import Frontier
 from sim.program.pairing.scores import Scorer
 
 Assignment = dict[int, tuple[int, ...]]
@@ -40,7 +40,7 @@ BATCH_ROWS = 32
 """Mentees whose lists are computed together."""
 
 TOP_K = 50
-"""Candidate mentors per mentee in ``optimal`` on large problems (plus its greedy partner)."""
+"""Candidate mentors per mentee in ``optimal`` on large problems (plus its serial partner)."""
 
 EXACT_LIMIT = 1 << 21
 """Largest mentees x (mentors x capacity + mentees) that ``optimal`` solves exactly (dense)."""
@@ -98,7 +98,7 @@ def _first_open(cols: np.ndarray, seats: Seats, count: int, skip=()) -> list[int
 # --------------------------------------------------------------------------------------------
 
 
-def serial(index: MentorIndex, order: np.ndarray, seats: Seats, count: int, out: Assignment):
+def serial(index: Frontier, order: np.ndarray, seats: Seats, count: int, out: Assignment):
     """Mentees in ``order`` each take their ``count`` best mentors with capacity left, or none.
 
     A batch's lists hold ``batch x count`` mentors: earlier mentees of the batch fill at most
@@ -113,7 +113,7 @@ def serial(index: MentorIndex, order: np.ndarray, seats: Seats, count: int, out:
                 out[r] = tuple(chosen)
 
 
-def board_order(index: MentorIndex, m: int, g: int) -> np.ndarray:
+def board_order(index: Frontier, m: int, g: int) -> np.ndarray:
     """Mentees by the total of their ``g`` best values, highest first, ties by position."""
     best = np.full(m, -np.inf)
     if g <= index.sc.n:
@@ -123,7 +123,7 @@ def board_order(index: MentorIndex, m: int, g: int) -> np.ndarray:
 
 
 def boards_favouring(
-    preferred: MentorIndex, others: MentorIndex, order: np.ndarray, seats: Seats, g: int
+    preferred: Frontier, others: Frontier, order: np.ndarray, seats: Seats, g: int
 ) -> Assignment:
     """Boards of ``g``: the best open mentors of ``preferred`` first, completed from ``others``."""
     out: Assignment = {}
@@ -149,19 +149,20 @@ def greedy(
 ) -> tuple[Assignment, dict[int, float]]:
     """Repeatedly form the best remaining (mentee, mentor) pair; ties by mentee, then mentor.
 
-    Lazy greedy: a heap holds, per mentee, an upper bound of the value of its best open
-    mentor. When the mentee on top holds its exact best value (the first open mentor of its
-    list, a list of its best mentors when it was made), no remaining pair beats it, and the
-    pair is formed for good; a mentor that fills up leaves the index, so later lists skip it.
-    Otherwise the mentee's value is refreshed and it goes back. Lists that every mentee shares
-    run out as mentors fill; a run-out list is remade together with the other run-out lists
-    near the top of the heap, longer each time.
+    Lazy greedy: a heap holds, per mentee, an upper bound of the score of its best open
+    mentor (at first the frontier's bound, with no list made). When the mentee on top holds its
+    exact best score (the first open mentor of its list, a list of its best open mentors when
+    it was made), no remaining pair beats it, and the pair is formed for good; a mentor that
+    fills up leaves the frontier, so later lists skip it. Otherwise the mentee's value is
+    refreshed and it goes back. A mentee whose list ran out goes back with the score of its
+    list's last entry (which bounds every mentor it did not list), and gets a new list only
+    when it is on top again, together with the other such mentees near the top.
 
     Args:
         sc: The problem.
         rows: Mentee positions taking part.
         capacity: Capacity left per mentor position (0: takes no one).
-        only: Mentor restriction of :class:`MentorIndex`.
+        only: Mentor restriction of :class:`Frontier`.
 
     Returns:
         The pairs, and each pair's score.
@@ -230,7 +231,6 @@ class _GreedyLists:
         self.cols: dict[int, list[int]] = {}
         self.vals: dict[int, list[float]] = {}
         self.ptr: dict[int, int] = {}
-        self.size: dict[int, int] = {}
         self.rest: dict[int, float] = {}
         self.heap: list = []
 
@@ -244,18 +244,10 @@ class _GreedyLists:
         return self.heap
 
     def relist(self, rows: list[int]) -> None:
-        """New, longer lists for ``rows``, which go (back) on the heap with their best value."""
+        """New lists for ``rows``, which go (back) on the heap with their best value."""
         if not rows:
             return
-        by_size: dict[int, list[int]] = {}
-        for r in rows:
-            old = self.size.get(r)
-            self.size[r] = GREEDY_START if old is None else min(old * 1, LIST_MOST)
-            by_size.setdefault(self.size[r], []).append(r)
-        for size, group in sorted(by_size.items()):
-            self._make(group, max(1, min(size, self.index.sc.n)))
-
-    def _make(self, rows: list[int], k: int) -> None:
+        k = max(1, min(GREEDY_START, self.index.sc.n))
         cols, vals, complete = self.index.top(np.asarray(rows, dtype=np.int64), k)
         for t, r in enumerate(rows):
             ok = cols[t] >= 0
@@ -292,40 +284,23 @@ class _Acceptance:
 
     A full mentor's threshold is the (preference, -mentee) key of the worst mentee it holds;
     an open mentor's is -inf. Thresholds only rise, so a mentor that would refuse a mentee now
-    refuses it for good. A node of the index whose lowest threshold is above the mentee's
-    highest possible preference there refuses it whole.
+    refuses it for good.
 
     Args:
         index: The mentors.
-        by_score: Mentors rank mentees by the match score itself (greedy), rather than by
+        by_score: Mentors rank mentees by the match score itself, rather than by
             :meth:`Scorer.preference` (two-sided).
     """
 
-    def __init__(self, index: MentorIndex, by_score: bool) -> None:
+    def __init__(self, index: Frontier, by_score: bool) -> None:
         self.index, self.by_score = index, by_score
         n = index.sc.n
         self.pref = np.full(n, -np.inf)  # by mentor position
         self.row = np.full(n, -1, dtype=np.int64)
-        self.lowest = [np.full(level.size, -np.inf) for level in index.levels]
 
     def set(self, position: int, key: tuple[float, int] | None) -> None:
         """Mentor ``position``'s threshold becomes ``key`` (None: it has room)."""
         self.pref[position], self.row[position] = (-np.inf, -1) if key is None else key
-        index = self.index
-        node = int(index.leaf_of[index.where[position]])
-        members = index.order[index.levels[0].starts[node] : index.levels[0].starts[node + 1]]
-        self.lowest[0][node] = self.pref[members].min()
-        for below, level, lowest in zip(
-            self.lowest, index.levels[1:], self.lowest[1:], strict=False
-        ):
-            node = int(level.node[node])
-            lowest[node] = below[level.starts[node] : level.starts[node + 1]].min()
-
-    def bound(self, rows: np.ndarray, ids: np.ndarray, level: int, ub: np.ndarray) -> None:
-        """Set -inf where no member of a node could accept the row."""
-        summary = self.index.levels[level].summary
-        best = ub if self.by_score else self.index.sc.preference_bound(rows, ids, summary)
-        ub[np.broadcast_to(best < self.lowest[level][ids], ub.shape)] = -np.inf
 
     def members(self, rows: np.ndarray, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Mask of aligned (mentee, member) pairs in which the mentor would accept."""
@@ -337,7 +312,7 @@ class _Acceptance:
 
 def deferred_acceptance(
     sc: Scorer,
-    index: MentorIndex,
+    index: Frontier,
     capacity: np.ndarray,
     order: np.ndarray,
     by_score: bool = False,
@@ -386,7 +361,7 @@ def deferred_acceptance(
 
 
 GREEDY_START = 32
-"""Entries of a mentee's first list in :func:`greedy`."""
+"""Entries of a mentee's list in :func:`greedy` (a list is remade when its mentors fill up)."""
 
 LIST_START = 8 * BATCH_ROWS
 """Entries of a mentee's first list of acceptable mentors in deferred acceptance."""
@@ -411,7 +386,7 @@ class _Lists:
     :data:`BATCH_ROWS` mentors filled.
     """
 
-    def __init__(self, sc: Scorer, index: MentorIndex, accept: _Acceptance, by_score: bool):
+    def __init__(self, sc: Scorer, index: Frontier, accept: _Acceptance, by_score: bool):
         self.sc, self.index, self.accept, self.by_score = sc, index, accept, by_score
         self.cols: dict[int, list[int]] = {}
         self.prefs: dict[int, list[float]] = {}
