@@ -3,6 +3,7 @@
     python benchmarks/bench_workers.py                 # writes benchmarks/results_workers.json
     python benchmarks/bench_workers.py --small --out DIR
     python benchmarks/bench_workers.py --figures-only 5   # step 2 alone, 5 times
+    python benchmarks/bench_workers.py --figures-only 5 --against REV   # and REV's, alternating
 
 1. **Speedup of workers**, whole-process wall time of the command a user types, side by side:
    the 40-replication quickstart (``mentorsim run scenarios/quickstart.yaml --reps 40``, 80
@@ -13,8 +14,9 @@
    figures and report, as a user's would. The machine's load (``os.getloadavg``) is recorded
    before every run: on a shared machine other jobs take cores from the workers, and the
    speedups are only as good as the cores that were free.
-2. **Figures and report of the 240-run sweep**, timed apart in this process from its
-   finished folder.
+2. **Figures and report of the 240-run sweep**, timed apart in fresh processes from its
+   finished folder. With ``--against REV`` the same step of revision REV (exported with
+   ``git archive``) is timed on the same folder, the two revisions alternating.
 3. **Import time** of ``mentorsim --help``, ``mentorsim validate`` and a worker process
    (``import sim.experiments.experiment``): the sum of the top-level imports that
    ``python -X importtime`` reports, median of several fresh processes.
@@ -111,12 +113,30 @@ def speedups(plan: dict, scratch: Path) -> list[dict]:
     return rows
 
 
-def figures_and_report(plan: dict, scratch: Path, repeats: int = 1) -> dict:
-    """Seconds to draw the figures and write the report of the sweep's finished folder.
+STEP = (
+    "import sys, time; t = time.perf_counter()\n"
+    "from sim.experiments.experiment import run_experiment\n"
+    "from sim.experiments.storage import stored_plan\n"
+    "from sim.model.scenario import validate\n"
+    "from sim.ui.figures import make_figures, write_figures\n"
+    "from sim.ui.report import write_report\n"
+    "from pathlib import Path\n"
+    "out = Path(sys.argv[1]); plan = stored_plan(out)\n"
+    "results = run_experiment(validate(plan['scenario']), points=plan['points'],\n"
+    "    replications=plan['replications'], out=out, resume=True)\n"
+    "loaded = time.perf_counter()\n"
+    "drawn = make_figures(results); paths = write_figures(results, out, drawn)\n"
+    "pngs = {p.stem: p.read_bytes() for p in paths if p.suffix == '.png'}\n"
+    "write_report(results, out, figures=pngs)\n"
+    "done = time.perf_counter()\n"
+    "import sim; print(Path(sim.__file__).parent.parent)\n"
+    "print(round(loaded - t, 3), round(done - loaded, 3))\n"
+)
+"""The step a user's ``run`` or ``sweep`` takes after its runs, timed in a fresh process."""
 
-    Each of ``repeats`` fresh processes reads the folder back and times the step; the figure
-    is the median.
-    """
+
+def sweep_folder(plan: dict, scratch: Path) -> Path:
+    """A finished sweep folder of the plan's size, without figures or report."""
     args = workloads(plan)
     sweep = next(v for k, v in args.items() if k.startswith("sweep"))
     folder = scratch / "sweep"
@@ -126,44 +146,82 @@ def figures_and_report(plan: dict, scratch: Path, repeats: int = 1) -> dict:
         check=True,
         cwd=ROOT,
     )
-    code = (
-        "import sys, time; t = time.perf_counter()\n"
-        "from sim.experiments.experiment import run_experiment\n"
-        "from sim.experiments.storage import stored_plan\n"
-        "from sim.model.scenario import validate\n"
-        "from sim.ui.figures import make_figures, write_figures\n"
-        "from sim.ui.report import write_report\n"
-        "from pathlib import Path\n"
-        "out = Path(sys.argv[1]); plan = stored_plan(out)\n"
-        "results = run_experiment(validate(plan['scenario']), points=plan['points'],\n"
-        "    replications=plan['replications'], out=out, resume=True)\n"
-        "loaded = time.perf_counter()\n"
-        "drawn = make_figures(results); paths = write_figures(results, out, drawn)\n"
-        "pngs = {p.stem: p.read_bytes() for p in paths if p.suffix == '.png'}\n"
-        "write_report(results, out, figures=pngs)\n"
-        "done = time.perf_counter()\n"
-        "print(round(loaded - t, 3), round(done - loaded, 3))\n"
+    return folder
+
+
+def timed_step(folder: Path, code_root: Path = ROOT) -> tuple[float, float]:
+    """Read-back and figures-and-report seconds of one fresh process of ``code_root``'s code."""
+    env = {**os.environ, "PYTHONPATH": str(code_root)}
+    out = subprocess.run(
+        [sys.executable, "-c", STEP, str(folder)],
+        check=True,
+        cwd=code_root,
+        env=env,
+        capture_output=True,
+        text=True,
     )
-    times, loads = [], []
-    for _ in range(repeats):
-        loads.append(os.getloadavg()[0])
-        out = subprocess.run(
-            [sys.executable, "-c", code, str(folder)],
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        times.append(tuple(map(float, out.stdout.split()[-2:])))
-        print(f"figures and report: {times[-1][1]} s", flush=True)
+    *_, package, seconds = out.stdout.splitlines()
+    if Path(package).resolve() != code_root.resolve():
+        raise RuntimeError(f"the step ran the package in {package}, not {code_root}")
+    read, drawn = map(float, seconds.split())
+    return read, drawn
+
+
+def figures_and_report(
+    plan: dict,
+    scratch: Path,
+    repeats: int = 1,
+    folder: Path | None = None,
+    against: Path | None = None,
+) -> dict:
+    """Seconds to draw the figures and write the report of the sweep's finished folder.
+
+    Each of ``repeats`` fresh processes reads the folder back and times the step; the figure
+    is the median. With ``against`` (a checkout of another revision), that revision's step is
+    timed as well on the same folder, the two alternating (the order swapped every round).
+    """
+    folder = sweep_folder(plan, scratch) if folder is None else folder
+    roots = {"this": ROOT, **({"against": against} if against is not None else {})}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in roots}
+    loads: dict[str, list[float]] = {name: [] for name in roots}
+    for r in range(repeats):
+        for name in list(roots)[r % 2 :] + list(roots)[: r % 2]:
+            loads[name].append(os.getloadavg()[0])
+            times[name].append(timed_step(folder, roots[name]))
+            print(f"figures and report ({name}): {times[name][-1][1]} s", flush=True)
     runs = plan["sweep_points"] * 2 * plan["sweep_reps"]  # two arms
+    out = {"runs": runs, **_step_summary(times["this"], loads["this"])}
+    if against is not None:
+        out["against"] = _step_summary(times["against"], loads["against"])
+        out["ratio_this_over_against"] = round(
+            out["figures_and_report_s"] / out["against"]["figures_and_report_s"], 3
+        )
+    return out
+
+
+def _step_summary(times: list[tuple[float, float]], loads: list[float]) -> dict:
     return {
-        "runs": runs,
         "read_back_s": float(np.median([t[0] for t in times])),
         "figures_and_report_s": float(np.median([t[1] for t in times])),
         "each_s": [t[1] for t in times],
         "loadavg_1min_before": loads,
     }
+
+
+def exported(revision: str, scratch: Path) -> tuple[Path, str]:
+    """The package at ``revision``, exported with ``git archive``, and its full hash."""
+    full = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    folder = scratch / f"rev-{full[:12]}"
+    folder.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", full], check=True, cwd=ROOT, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder, full
 
 
 IMPORTS = {
@@ -265,6 +323,29 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def figures_only(args: argparse.Namespace, plan: dict) -> dict:
+    """The figures and report step alone (``--figures-only``), with its command and revisions."""
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        against, revision = exported(args.against, scratch) if args.against else (None, None)
+        step = figures_and_report(plan, scratch, args.figures_only, args.folder, against)
+    step["target_s"] = TARGETS["figures_and_report_240_runs_s_max"]
+    step["this_revision"] = _revision()
+    if revision:
+        step["against"]["revision"] = revision
+    step["command"] = " ".join(["python benchmarks/bench_workers.py", *sys.argv[1:]])
+    return step
+
+
+def _revision() -> str:
+    """This checkout's commit, with ``+changes`` when its tracked files differ from it."""
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=ROOT).returncode != 0
+    return head + ("+changes" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="small sizes, for CI")
@@ -275,13 +356,22 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="only the figures and report step, N times; writes results_figures.json",
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="with --figures-only: time revision REV's step too, alternating, on the same folder",
+    )
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        metavar="DIR",
+        help="with --figures-only: a finished sweep folder of this size (default: run the sweep)",
+    )
     args = parser.parse_args(argv)
     plan = SMALL if args.small else FULL
     args.out.mkdir(parents=True, exist_ok=True)
     if args.figures_only:
-        with tempfile.TemporaryDirectory() as tmp:
-            step = figures_and_report(plan, Path(tmp), repeats=args.figures_only)
-        step["target_s"] = TARGETS["figures_and_report_240_runs_s_max"]
+        step = figures_only(args, plan)
         (args.out / "results_figures.json").write_text(json.dumps(step, indent=2) + "\n")
         print(json.dumps(step))
         return 0

@@ -8,6 +8,7 @@ outcomes are the final week's values plus the run-only outcomes below.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -521,10 +522,13 @@ def _family_pattern(name: str) -> re.Pattern[str]:
 _PATTERNS = tuple((_family_pattern(o.name), o) for o in CATALOG)
 
 
+@functools.lru_cache(maxsize=4096)
 def entry(column: str) -> tuple[Outcome, tuple[str, ...]] | None:
     """The catalog entry of an outcome column and the family members it names, or None.
 
     ``retention_12m[gen_z]`` gives the ``retention_12m[cohort]`` entry and ``("gen_z",)``.
+    Remembered per column (the catalog is fixed; a report asks about each column thousands
+    of times).
     """
     for pattern, outcome in _PATTERNS:
         match = pattern.fullmatch(column)

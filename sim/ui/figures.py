@@ -629,8 +629,11 @@ def pairs_figure(results: Results) -> Figure | None:
         below it): a dashed line marks it, with their share, instead of a spike. None
         without pairs.
     """
-    counts = pair_status_counts(results)
     pairs = results.pairs
+    keys = [k for k in ("point", "arm") if k in pairs.columns]
+    if keys and len(pairs[keys].drop_duplicates()) > MAX_SERIES:  # before counting anything
+        return None
+    counts = pair_status_counts(results)
     if not len(counts):
         return None
     series = [s for s in _series(results, pairs) if s.mask(pairs).any()]
@@ -729,8 +732,10 @@ def forest_figure(
 ) -> Figure | None:
     """Forest plot: each arm's difference from the baseline with its 95% CI, per outcome.
 
-    One panel per outcome (units differ), one row per arm (per sweep point and arm in a
-    sweep), a dashed vertical line at zero. Shares are shown in points (x100).
+    Without a sweep: one panel per outcome (units differ), stacked, one row per arm. In a
+    sweep: one row per sweep point (and arm, with several), ordered by the varied parameters,
+    and one panel per outcome side by side, the panels sharing the row labels on the left.
+    A dashed vertical line marks zero; shares are shown in points (x100).
 
     Args:
         results: Experiment results with a ``comparison`` table.
@@ -740,8 +745,27 @@ def forest_figure(
     Returns:
         The figure, or None when the comparison holds none of the outcomes.
     """
-    c = results.comparison
     kind = "paired" if paired else "unpaired"
+    found = _forest_table(results, outcomes, kind)
+    if found is None:
+        return None
+    c, shown = found
+    sweep = "point" in c.columns and c["point"].nunique() > 1
+    draw = _sweep_forest if sweep else _arm_forest
+    fig = draw(results, c, shown, kind)
+    base = baseline_arm(results) or "the baseline"
+    where = " at each sweep point" if sweep else ""
+    fig.suptitle(
+        _text(f"Difference from {base}{where}\n({kind} mean difference, 95% CI over replications)")
+    )
+    return fig
+
+
+def _forest_table(
+    results: Results, outcomes: Sequence[str], kind: str
+) -> tuple[pd.DataFrame, list[str]] | None:
+    """The comparison's differences from the baseline arm, and the outcomes it holds."""
+    c = results.comparison
     needed = {"arm", "outcome", "diff", f"{kind}_ci95_low", f"{kind}_ci95_high"}
     if not needed <= set(c.columns) or not len(c):
         return None
@@ -749,9 +773,11 @@ def forest_figure(
     if "against" in c.columns:  # differences from the baseline arm, not the contrasts in runs
         c = c[c["against"].astype(str).str.endswith(", same replications")]
     shown = [o for o in outcomes if (c["outcome"] == o).any()]
-    if not shown:
-        return None
-    colours = arm_colours(results)
+    return (c, shown) if shown else None
+
+
+def _forest_row_label(results: Results, c: pd.DataFrame) -> Callable[[dict[str, Any]], str]:
+    """The label of a comparison row: the arm, with the sweep point's values in a sweep."""
     varied = [v for v in varied_columns(results) if v in c.columns]
     sweep = "point" in c.columns and c["point"].nunique() > 1
     several_arms = c["arm"].nunique() > 1
@@ -762,6 +788,49 @@ def forest_figure(
         point = _point_label({k: rec[k] for k in varied}) or f"point {rec['point']}"
         return _text(f"{rec['arm']} ({point})" if several_arms else point)
 
+    return row_label
+
+
+def _forest_panel(
+    ax: Axes, results: Results, sub: pd.DataFrame, rows: np.ndarray, outcome: str, kind: str
+) -> None:
+    """Differences and intervals of one outcome at rows ``rows`` (y), a dashed line at 0."""
+    factor = _scale(outcome, currency_of(results))[0]
+    diff = sub["diff"].to_numpy(float) * factor
+    low = sub[f"{kind}_ci95_low"].to_numpy(float) * factor
+    high = sub[f"{kind}_ci95_high"].to_numpy(float) * factor
+    colours = arm_colours(results)
+    arm_colour = np.array([colours.get(str(a), OKABE_ITO[0]) for a in sub["arm"]])
+    for colour in dict.fromkeys(arm_colour):  # one call per colour: hundreds of rows in a sweep
+        at = np.flatnonzero(arm_colour == colour)
+        ax.errorbar(
+            diff[at],
+            rows[at],
+            xerr=[diff[at] - low[at], high[at] - diff[at]],
+            fmt="o",
+            color=colour,
+            ecolor=colour,
+            capsize=3 if len(rows) < 30 else 2,
+            ms=5 if len(rows) < 30 else 3.5,
+            lw=1.4 if len(rows) < 30 else 1.1,
+        )
+    ax.axvline(0.0, color="0.35", lw=0.9, ls="--", zorder=0)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(_forest_xlabel(outcome, currency_of(results)))
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+    low_all, high_all = min(0.0, float(low.min())), max(0.0, float(high.max()))
+    pad = 0.08 * (high_all - low_all) or 1.0
+    ax.set_xlim(low_all - pad, high_all + pad)
+
+
+def _forest_xlabel(outcome: str, currency: str) -> str:
+    unit = _scale(outcome, currency)[1]
+    return f"difference ({unit})" if unit else "difference"
+
+
+def _arm_forest(results: Results, c: pd.DataFrame, shown: list[str], kind: str) -> Figure:
+    """The forest plot of a single design point: panels stacked, one row per arm."""
+    row_label = _forest_row_label(results, c)
     rows_per = [int((c["outcome"] == o).sum()) for o in shown]
     longest = max(len(row_label(r)) for r in c.to_dict("records"))
     title = max(len(f"{label_of(o)} ({o})") for o in shown)
@@ -770,43 +839,119 @@ def forest_figure(
     axes = fig.subplots(len(shown), 1, squeeze=False, height_ratios=[r + 1.2 for r in rows_per])
     for ax, outcome in zip(axes[:, 0], shown, strict=True):
         sub = c[c["outcome"] == outcome]
-        factor, unit = _scale(outcome, currency_of(results))
-        records = sub.to_dict("records")
-        labels = [row_label(rec) for rec in records]
-        diff = sub["diff"].to_numpy(float) * factor
-        low = sub[f"{kind}_ci95_low"].to_numpy(float) * factor
-        high = sub[f"{kind}_ci95_high"].to_numpy(float) * factor
-        arm_colour = np.array([colours.get(str(r["arm"]), OKABE_ITO[0]) for r in records])
-        for colour in dict.fromkeys(arm_colour):  # one call per colour: hundreds of rows in a sweep
-            rows = np.flatnonzero(arm_colour == colour)
-            ax.errorbar(
-                diff[rows],
-                rows,
-                xerr=[diff[rows] - low[rows], high[rows] - diff[rows]],
-                fmt="o",
-                color=colour,
-                ecolor=colour,
-                capsize=3,
-                ms=5,
-                lw=1.4,
-            )
-        ax.axvline(0.0, color="0.35", lw=0.9, ls="--", zorder=0)
+        labels = [row_label(rec) for rec in sub.to_dict("records")]
+        _forest_panel(ax, results, sub, np.arange(len(labels)), outcome, kind)
         ax.set_yticks(range(len(labels)), labels)
         ax.set_ylim(len(labels) - 0.5, -0.5)
-        ax.grid(axis="y", visible=False)
         ax.set_title(_text(f"{label_of(outcome)} ({outcome})"), loc="left")
-        ax.set_xlabel(f"difference ({unit})" if unit else "difference")
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-        ax.xaxis.set_major_formatter(FuncFormatter(_tick))
-        low_all = min(0.0, float(sub[f"{kind}_ci95_low"].min()) * factor)
-        high_all = max(0.0, float(sub[f"{kind}_ci95_high"].max()) * factor)
-        pad = 0.08 * (high_all - low_all) or 1.0
-        ax.set_xlim(low_all - pad, high_all + pad)
-    base = baseline_arm(results) or "the baseline"
-    fig.suptitle(
-        _text(f"Difference from {base}\n({kind} mean difference, 95% CI over replications)")
-    )
     return fig
+
+
+FOREST_ROW_INCHES = 0.16
+"""Height of one row of a sweep's forest plot: its 7.5-point label with a little space."""
+
+
+def _sweep_rows(results: Results, c: pd.DataFrame) -> pd.DataFrame:
+    """One row per (sweep point, arm) of the comparison, ordered by the varied parameters.
+
+    Numeric parameters sort by value, the first varied one first; then the point, then the
+    arm in the scenario's order. The columns: ``point``, ``arm``, ``label``.
+    """
+    varied = [v for v in varied_columns(results) if v in c.columns]
+    keys = c.drop_duplicates(["point", "arm"]).copy()
+    arms = arm_order(results)
+    order = []
+    for i, name in enumerate(varied):
+        values = _numeric(keys[name])
+        if values is not None:
+            keys[f"_by{i}"] = values
+            order.append(f"_by{i}")
+    keys["_arm"] = [arms.index(str(a)) if str(a) in arms else len(arms) for a in keys["arm"]]
+    keys = keys.sort_values([*order, "point", "_arm"], kind="stable")
+    row_label = _forest_row_label(results, c)
+    keys["label"] = [row_label(rec) for rec in keys.to_dict("records")]
+    return keys[["point", "arm", "label"]].reset_index(drop=True)
+
+
+def _sweep_forest(results: Results, c: pd.DataFrame, shown: list[str], kind: str) -> Figure:
+    """The forest plot of a sweep: one panel per outcome side by side, one label column."""
+    import textwrap
+
+    c = c[c["outcome"].isin(shown)]
+    rows = _sweep_rows(results, c)
+    n = len(rows)
+    titles = [_text(f"{textwrap.fill(label_of(o), 24)}\n({o})") for o in shown]
+    xlabels = [_forest_xlabel(o, currency_of(results)).replace(" (", "\n(", 1) for o in shown]
+    widths = [  # each panel as wide as its title and axis label, plus room for tick labels
+        max(1.6, _inches(title, 8.5) + 0.15, _inches(xlabel, 9.0) + 0.15)
+        for title, xlabel in zip(titles, xlabels, strict=True)
+    ]
+    label_widths = [_inches(label, 7.5) for label in rows["label"]]
+    label_column = max(label_widths) + 0.12  # the widest label, its 4-point offset, a margin
+    fig = _new_figure(label_column + sum(widths) + 0.2, 1.9 + FOREST_ROW_INCHES * n)
+    fig.get_layout_engine().set(w_pad=0.1)  # inches: room between neighbours' end ticks
+    axes = fig.subplots(1, len(shown), squeeze=False, width_ratios=widths)[0]
+    where = {key: i for i, key in enumerate(_point_arm(rows))}
+    for ax, outcome, title in zip(axes, shown, titles, strict=True):
+        sub = c[c["outcome"] == outcome]
+        at = np.array([where[key] for key in _point_arm(sub)], float)
+        _zebra(ax, n)
+        _forest_panel(ax, results, sub, at, outcome, kind)
+        ax.set_ylim(n - 0.5, -0.5)
+        ax.set_title(title, loc="left", fontsize=8.5)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.tick_params(axis="x", top=n > 25, labeltop=n > 25, labelsize=7.5)  # tall: both ends
+        ax.set_yticks([])  # the rows' labels: one column, left of the first panel
+    for ax, xlabel in zip(axes, xlabels, strict=True):
+        ax.set_xlabel(xlabel)
+    _row_labels(axes[0], rows["label"].tolist(), label_widths)
+    return fig
+
+
+def _row_labels(ax: Axes, labels: list[str], widths: list[float]) -> None:
+    """Each row's label left of the Axes, as a tick label would be, without a tick per row.
+
+    Only the widest label (``widths``, in inches) takes part in the constrained layout: the
+    room it needs is the room they all need, and laying out hundreds of labels twice per
+    figure was most of the layout's work.
+    """
+    from matplotlib.transforms import offset_copy
+
+    at = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-4.0, units="points")
+    widest = int(np.argmax(widths))
+    for y, label in enumerate(labels):
+        text = ax.text(0.0, y, label, transform=at, ha="right", va="center_baseline", fontsize=7.5)
+        text.set_in_layout(y == widest)
+
+
+def _inches(text: str, size: float) -> float:
+    """Width in inches of the widest line of ``text`` in the current font at ``size`` points."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    font = FontProperties(size=size)
+    return max(
+        text_to_path.get_text_width_height_descent(line, font, ismath=False)[0] / 72.0
+        for line in text.split("\n")
+    )
+
+
+def _point_arm(frame: pd.DataFrame) -> list[tuple[Any, str]]:
+    return list(zip(frame["point"].tolist(), frame["arm"].astype(str), strict=True))
+
+
+def _zebra(ax: Axes, rows: int) -> None:
+    """A light band behind every other row, to follow a row across the panels."""
+    from matplotlib.collections import PolyCollection
+
+    bands = [[(0, y - 0.5), (1, y - 0.5), (1, y + 0.5), (0, y + 0.5)] for y in range(1, rows, 2)]
+    ax.add_collection(
+        PolyCollection(
+            bands, transform=ax.get_yaxis_transform(), facecolors="0.94", linewidths=0, zorder=0
+        ),
+        autolim=False,
+    )
 
 
 def _tick(value: float, _pos: int) -> str:
@@ -1000,9 +1145,9 @@ def figure_bytes(fig: Figure, fmt: str, dpi: float | None = None) -> bytes:
 
 
 PNG_COMPRESS_LEVEL = 1
-"""zlib level of the PNG files. Measured on a 60-point sweep's forest plot (916 x 14,947
-pixels): level 1 on RGB takes under half the time of matplotlib's level 6 on RGBA for a file
-of the same size (1.18 against 1.19 MB): figures are mostly flat colour."""
+"""zlib level of the PNG files. Measured on a 60-point sweep's forest plot as it was then
+(916 x 14,947 pixels): level 1 on RGB takes under half the time of matplotlib's level 6 on
+RGBA for a file of the same size (1.18 against 1.19 MB): figures are mostly flat colour."""
 
 
 def _png_bytes(fig: Figure, dpi: float) -> bytes:
@@ -1028,6 +1173,31 @@ def _png_bytes(fig: Figure, dpi: float) -> bytes:
     return out.getvalue()
 
 
+@_styled
+def _lay_out_once(fig: Figure, dpi: float) -> None:
+    """Lay the figure out as saving it at ``dpi`` would, then keep that layout.
+
+    ``savefig`` runs a whole drawing pass without output before the real one whenever the
+    figure has a layout engine (a placeholder included): laid out once here, every file is
+    then drawn once. The layout is the one ``savefig`` computes (the same Agg renderer at the
+    same dpi: the same bytes), and the Agg canvas keeps its renderer for the PNG.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    engine = fig.get_layout_engine()
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    if engine is not None:
+        shown_at = fig.get_dpi()
+        fig.set_dpi(dpi)
+        try:
+            engine.execute(fig)
+        finally:
+            fig.set_dpi(shown_at)
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)  # None: no engine at all ("none" leaves a placeholder)
+
+
 def write_figures(
     results: Results, out_dir: str | Path, figures: dict[str, Figure] | None = None
 ) -> list[Path]:
@@ -1050,12 +1220,12 @@ def write_figures(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, fig in (make_figures(results) if figures is None else figures).items():
+        _lay_out_once(fig, float(STYLE["savefig.dpi"]))
         for fmt in ("png", "svg"):
             data = figure_bytes(fig, fmt)
             path = folder / f"{name}.{fmt}"
             atomic_write(path, lambda p, data=data: p.write_bytes(data))
             written.append(path)
-            fig.set_layout_engine("none")  # keep the layout the first rendering computed
     return written
 
 

@@ -78,7 +78,8 @@ CAPTIONS: dict[str, str] = {
     "run), in bins of 0.05.",
     "forest": "Each design's difference from the baseline at the end of the run, paired by "
     "replication, with its 95% interval; shares in points. The dashed line marks no "
-    "difference.",
+    "difference. In a sweep, one row per sweep point (and design), ordered by the varied "
+    "parameters, its label shared by the outcomes' panels.",
     "sweep": "The outcome's mean over replications at each sweep point against the first varied "
     "parameter, one line per value of the second, with 95% intervals.",
 }

@@ -17,6 +17,7 @@ from sim import run_experiment
 from sim.experiments.stats import share_interval, t_interval
 from sim.ui.figures import (
     adoption_figure,
+    figure_bytes,
     forest_figure,
     make_figures,
     mean_band,
@@ -25,6 +26,7 @@ from sim.ui.figures import (
     write_figures,
 )
 from sim.ui.report import (
+    CAPTIONS,
     describe_program,
     difference_sentence,
     executive_summary,
@@ -496,3 +498,114 @@ def test_sweep_axes_of_a_share_stop_at_one():
     )
     ax = sweep_figure(res, "retention_12m").axes[0]
     assert ax.get_ylim()[1] <= 1.0
+
+
+@pytest.fixture(scope="module")
+def three_sweep():
+    """Three designs at three sweep points of two parameters, listed out of order."""
+    return run_experiment(
+        {**THREE, "horizon_weeks": 8, "replications": 2},
+        points=[
+            {"dynamics.adoption.imitation": a, "dynamics.adoption.manager_push": b}
+            for a, b in ((3.0, 0.1), (1.0, 0.3), (2.0, 0.1))
+        ],
+    )
+
+
+def _forest_rows(fig) -> dict[float, str]:
+    """The sweep forest plot's row labels by row (y)."""
+    return {t.get_position()[1]: t.get_text() for t in fig.axes[0].texts}
+
+
+def test_sweep_forest_labels_each_point_and_design_once(three_sweep):
+    fig = forest_figure(three_sweep)
+    c = three_sweep.comparison
+    c = c[c["against"].str.endswith("same replications") & c["diff"].notna()]
+    designs = c.drop_duplicates(["point", "arm"])
+    expected = [
+        f"{r['arm']} (imitation={r['dynamics.adoption.imitation']:.4g}, "
+        f"manager_push={r['dynamics.adoption.manager_push']:.4g})"
+        for r in designs.to_dict("records")
+    ]
+    rows = _forest_rows(fig)
+    assert sorted(rows.values()) == sorted(expected) and len(expected) == 3 * 2
+    # one label column shared by the panels, not a label per row and outcome
+    assert len(fig.axes) == 5 and sum(len(ax.texts) for ax in fig.axes) == len(expected)
+    assert all(not ax.get_yticklabels() for ax in fig.axes)
+    # rows ordered by the first varied parameter (the points were listed 3, 1, 2)
+    order = [rows[y] for y in sorted(rows)]
+    imitation = [float(label.split("imitation=")[1].split(",")[0]) for label in order]
+    assert imitation == sorted(imitation) and imitation[0] == 1.0
+    suptitle = fig.get_suptitle()
+    assert "paired mean difference, 95% CI" in suptitle and "each sweep point" in suptitle
+    assert "paired by replication" in CAPTIONS["forest"]
+
+
+def test_sweep_forest_draws_the_paired_differences_and_intervals(three_sweep):
+    fig = forest_figure(three_sweep)
+    c = three_sweep.comparison
+    c = c[c["against"].str.endswith("same replications")]
+    rows = _forest_rows(fig)
+    checked = 0
+    for ax in fig.axes:
+        outcome = ax.get_title(loc="left").rsplit("(", 1)[1].rstrip(")")
+        factor = 100.0 if unit_of(outcome) == "share" else 1.0  # shares in points
+        for container in ax.containers:
+            points = container.lines[0].get_xydata()
+            segments = container.lines[2][0].get_segments()
+            for (x, y), segment in zip(points, segments, strict=True):
+                label = rows[y]
+                arm, values = label.split(" (", 1)
+                imitation = float(values.split("imitation=")[1].split(",")[0])
+                push = float(values.split("manager_push=")[1].rstrip(")"))
+                row = c[
+                    (c["outcome"] == outcome)
+                    & (c["arm"] == arm)
+                    & (c["dynamics.adoption.imitation"] == imitation)
+                    & (c["dynamics.adoption.manager_push"] == push)
+                ]
+                assert len(row) == 1, label
+                row = row.iloc[0]
+                (low, y_low), (high, y_high) = segment
+                assert y_low == y_high == y, "the interval on the estimate's row"
+                assert x == pytest.approx(factor * row["diff"])
+                assert low == pytest.approx(factor * row["paired_ci95_low"])
+                assert high == pytest.approx(factor * row["paired_ci95_high"])
+                assert low <= x <= high
+                checked += 1
+    assert checked == 5 * 6, "every outcome at every point for both designs"
+
+
+def test_sweep_forest_text_stays_apart_and_inside(three_sweep):
+    fig = forest_figure(three_sweep)
+    fig.draw_without_rendering()
+    width = fig.bbox.width
+    labels = fig.axes[0].texts
+    assert not _overlaps(labels), "row labels overlap"
+    assert all(t.get_window_extent().x0 >= 0 for t in labels), "a row label is cut off"
+    assert max(t.get_window_extent().x1 for t in labels) <= fig.axes[0].bbox.x0
+    titles = [ax.title for ax in fig.axes]  # left-aligned titles of neighbouring panels
+    assert all(t.get_window_extent().x1 <= width for t in titles)
+    assert not _overlaps(titles), "panel titles run into each other"
+    ticks = [  # the tick labels drawn: those within each panel's limits
+        t
+        for ax in fig.axes
+        for t in ax.get_xticklabels()
+        if min(ax.get_xlim()) <= t.get_position()[0] <= max(ax.get_xlim())
+    ]
+    assert len(ticks) >= 2 * len(fig.axes)
+    assert not _overlaps(ticks), "x tick labels of neighbouring panels run together"
+    assert not _overlaps([ax.xaxis.label for ax in fig.axes]), "axis labels overlap"
+
+
+def test_written_figures_have_the_bytes_savefig_gives(three_sweep, tmp_path):
+    """Laid out once before writing: the files are what saving the figure would give."""
+    drawn = {"forest": forest_figure(three_sweep)}
+    png, svg = write_figures(three_sweep, tmp_path, drawn)
+    for _ in range(3):  # the same bytes every time (an SVG's clip ids hash exact positions)
+        fresh = forest_figure(three_sweep)
+        assert png.read_bytes() == figure_bytes(fresh, "png")
+        fresh.set_layout_engine("none")  # the SVG keeps the PNG's layout
+        assert svg.read_bytes() == figure_bytes(fresh, "svg")
+    text = render_report(three_sweep, figures={"forest": png.read_bytes()})
+    assert 'id="figure-forest"' in text and CAPTIONS["forest"] in html.unescape(text)
