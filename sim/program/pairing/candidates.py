@@ -180,13 +180,27 @@ class Frontier:
         start, width = self._advance(), max(FRONTIER_START, 2 * k)
         while pending.size and start < n:
             end = min(n, -(-(start + width) // step) * step)  # a block boundary
-            members = start + np.flatnonzero(self.live[start:end])
-            self._score(rows, pending, members, found, accept)
+            self._score(
+                rows,
+                pending,
+                self._members(rows[pending], start, end, found.lower[pending]),
+                found,
+                accept,
+            )
             if end < n:
                 ub = self.tail.bound(self.sc, rows[pending], end // step)
                 pending = pending[ub >= found.lower[pending]]
             start, width = end, 2 * width
         return found.result(self.order)
+
+    def _members(self, rows, start: int, end: int, lower: np.ndarray) -> np.ndarray:
+        """Open mentors in ``start:end`` of the blocks some row's bound there still reaches."""
+        step = self.tail.step
+        blocks = np.arange(start // step, -(-end // step))
+        ub = self.tail.bound(self.sc, rows[:, None], blocks[None, :], blocks=True)
+        keep = np.repeat((ub >= lower[:, None]).any(axis=0), step)[: end - blocks[0] * step]
+        keep = keep[start - blocks[0] * step :] & self.live[start:end]
+        return start + np.flatnonzero(keep)
 
     def _score(self, rows, pending, members, found: _Best, accept=None) -> None:
         """Score ``members`` for the ``pending`` rows in blocks; keep what can enter the lists.

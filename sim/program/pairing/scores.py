@@ -310,26 +310,28 @@ class SuffixBound:
         """The tails from the blocks: all of them, or those starting at block ``last`` or before."""
         if last is None:
             self.tails = np.maximum.accumulate(self.blocks[:, ::-1], axis=1)[:, ::-1].copy()
-            self.table = self.tails[:-1].reshape(len(TAIL_SKILL_GRID), len(BLEND_GRID), -1)
             return
         head = self.blocks[:, last::-1].copy()
         if last + 1 < self.blocks.shape[1]:
             np.maximum(head[:, 0], self.tails[:, last + 1], out=head[:, 0])
         self.tails[:, : last + 1] = np.maximum.accumulate(head, axis=1)[:, ::-1]
 
-    def bound(self, sc: Scorer, rows: np.ndarray, tail) -> np.ndarray:
+    def bound(self, sc: Scorer, rows: np.ndarray, tail, blocks: bool = False) -> np.ndarray:
         """Upper bound of :meth:`Scorer.match` of mentee ``rows`` over the mentors of ``tail``.
 
         The smallest of the bounds at every ``s`` of the grid; -inf (or below) when the tail has
-        no live mentor. ``tail`` is one index or one per row.
+        no live mentor. ``rows`` and ``tail`` broadcast. With ``blocks``, over the mentors of
+        block ``tail`` only.
         """
         w = sc.weights
+        at = self.blocks if blocks else self.tails
+        table = at[:-1].reshape(len(TAIL_SKILL_GRID), len(BLEND_GRID), -1)
         recept = sc.receptive[rows]
         k_g, w_g = _grid_point(np.clip(recept, 0.0, 1.0), len(BLEND_GRID))
-        cells = self.table[:, k_g, tail] * (1 - w_g) + self.table[:, k_g + 1, tail] * w_g
+        cells = table[:, k_g, tail] * (1 - w_g) + table[:, k_g + 1, tail] * w_g
         out = (cells + self._excess(sc)[:, rows]).min(axis=0)
         out += w.attitude * np.maximum(recept - 1.0, 0.0)  # willingness is at most 1
-        ur_max = np.maximum(self.tails[-1, tail], 0.0)
+        ur_max = np.maximum(at[-1, tail], 0.0)
         return out + w.department + w.diversity * ur_max + sc.margin
 
     def _excess(self, sc: Scorer) -> np.ndarray:
