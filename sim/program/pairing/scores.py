@@ -295,16 +295,20 @@ class SuffixBound:
 
     def refresh(self) -> None:
         """Recompute the blocks that lost mentors, and the tails that start at or before them."""
-        if self.dirty:
-            blocks = np.fromiter(self.dirty, dtype=np.int64)
-            self.dirty.clear()
-            for blk in blocks.tolist():
-                at = slice(blk * self.step, (blk + 1) * self.step)
-                alive = self.live[at]
-                parts = [v for s in TAIL_SKILL_GRID for v in self._parts(at, s, alive)]
-                parts.append(np.where(alive, self.ur[at], -np.inf))
-                self.blocks[:, blk] = np.max(parts, axis=1)
-            self._accumulate(int(blocks.max()))
+        if not self.dirty:
+            return
+        blocks = np.sort(np.fromiter(self.dirty, dtype=np.int64))
+        self.dirty.clear()
+        n = len(self.live)
+        first = blocks * self.step
+        lengths = np.minimum(first + self.step, n) - first
+        offsets = np.cumsum(lengths) - lengths
+        members = np.arange(int(lengths.sum())) + np.repeat(first - offsets, lengths)
+        alive = self.live[members]
+        parts = [v for s in TAIL_SKILL_GRID for v in self._parts(members, s, alive)]
+        parts.append(np.where(alive, self.ur[members], -np.inf))
+        self.blocks[:, blocks] = np.maximum.reduceat(np.stack(parts), offsets, axis=1)
+        self._accumulate(int(blocks[-1]))
 
     def _accumulate(self, last: int | None = None) -> None:
         """The tails from the blocks: all of them, or those starting at block ``last`` or before."""
