@@ -842,7 +842,7 @@ def test_policies_give_the_pairs_they_define_on_a_larger_pool(policy):
 
 
 # ---------------------------------------------------------------------------------------------
-# The candidate index: bounds hold, queries equal full rows
+# The frontier: tail bounds hold, queries equal full rows
 # ---------------------------------------------------------------------------------------------
 
 

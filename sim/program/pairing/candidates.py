@@ -221,6 +221,8 @@ class Frontier:
             coarse[banned_row[hit], at[hit]] = -np.inf
             if self.only == "cross_department":
                 coarse[sc.mentee_dept[r][:, None] == sc.mentor_dept[cols][None, :]] = -np.inf
+            if accept is not None and (refused := accept.refuses(r, cols)) is not None:
+                coarse[refused] = -np.inf
             floor = found.lower[pending]
             at_row, at_col = np.nonzero((coarse >= (floor - slack)[:, None]) & (coarse > -np.inf))
             vals = sc.match(r[at_row], cols[at_col])

@@ -297,10 +297,27 @@ class _Acceptance:
         n = index.sc.n
         self.pref = np.full(n, -np.inf)  # by mentor position
         self.row = np.full(n, -1, dtype=np.int64)
+        self.most: np.ndarray | None = None  # per mentee, the most any mentor can prefer it
 
     def set(self, position: int, key: tuple[float, int] | None) -> None:
         """Mentor ``position``'s threshold becomes ``key`` (None: it has room)."""
         self.pref[position], self.row[position] = (-np.inf, -1) if key is None else key
+
+    def refuses(self, rows: np.ndarray, idx: np.ndarray) -> np.ndarray | None:
+        """Mask of a block of (mentee rows, members idx) where the mentor surely refuses.
+
+        A mentee's preference is its level plus a mean skill gap that is at most its mean
+        experience skill above the least experienced mentor's, so a mentor holding a mentee it
+        prefers more than that refuses it. None when mentors rank by the score itself.
+        """
+        if self.by_score:
+            return None
+        if self.most is None:
+            sc = self.index.sc
+            floor = sc.mentor_exp.min(axis=1, initial=np.inf)[:, None] if sc.n else 0.0
+            gap = np.maximum(sc.mentee_exp - floor, 0.0).mean(axis=0) if len(sc.mentee_exp) else 0.0
+            self.most = sc.mentee_level + gap + sc.margin
+        return self.most[rows][:, None] < self.pref[self.index.order[idx]][None, :]
 
     def members(self, rows: np.ndarray, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Mask of aligned (mentee, member) pairs in which the mentor would accept."""
