@@ -379,7 +379,7 @@ def is_senior(org: Organization, level: np.ndarray, tenure: np.ndarray) -> np.nd
 
 
 def build_organization(
-    org: Organization, streams: Streams, n_technologies: int | None = None
+    org: Organization, streams: Streams, n_technologies: int | None = None, *, ties: bool = True
 ) -> State:
     """Build the organization's initial state.
 
@@ -387,6 +387,10 @@ def build_organization(
         org: The validated ``organization`` block.
         streams: The run's named random streams (``org.*`` streams are used).
         n_technologies: Number of technologies (defaults to ``len(org.technologies)``).
+        ties: False leaves out the informal network: ``network`` is None and the slots are
+            not laid out in ring order, the people themselves are the same (the network has
+            its own random stream). Enough to count who may take part in a program, without
+            importing scipy (``mentorsim validate``, :func:`sim.model.fit.check_programs_fit`).
 
     Returns:
         The initial :class:`~sim.core.state.State`.
@@ -410,7 +414,11 @@ def build_organization(
         streams["org.traits"],
     )
     department = _departments(sizes, ancestors, depth, len(org.departments))
-    network, ring = social_network(org, department, people["cohort"], streams["org.network"])
+    network, ring = (
+        social_network(org, department, people["cohort"], streams["org.network"])
+        if ties
+        else (None, None)
+    )
     built = assemble_state(
         org,
         depth=depth,
@@ -426,7 +434,7 @@ def build_organization(
         n_technologies=n_technologies,
         **people,
     )
-    return relabel(built, ring, ring_half(org.network.mean_degree, n))
+    return relabel(built, ring, ring_half(org.network.mean_degree, n)) if ties else built
 
 
 def _synthetic_people(org: Organization, n: int, rng: np.random.Generator) -> dict:
@@ -456,7 +464,7 @@ def assemble_state(
     skills: np.ndarray,
     attitudes: np.ndarray,
     engagement: np.ndarray,
-    network: sp.csr_matrix,
+    network: sp.csr_matrix | None,
     promoted_week: np.ndarray,
     n_technologies: int | None = None,
 ) -> State:

@@ -5,6 +5,7 @@ import pytest
 from sim.core.organization import age_table, build_organization, growth_ratio, level_sizes
 from sim.core.organization_params import COHORTS, Organization
 from sim.core.rng import Streams
+from tests.conftest import ROOT
 
 
 def build(seed=1, **org):
@@ -217,3 +218,40 @@ def test_age_table_gives_the_doubles_of_scipy_expit():
                 expected = np.concatenate([[0.0], np.cumsum((weight[1:] + weight[:-1]) / 2.0)])
                 np.testing.assert_array_equal(cdf, expected / expected[-1])
     assert not cdf.flags.writeable, "the cached table cannot be changed by a caller"
+
+
+@pytest.mark.parametrize(
+    "org",
+    [
+        {"size": 500, "levels": 5, "span_of_control": 8},
+        {"size": 3000, "levels": 6, "span_of_control": 10, "age_level_sorting": 0.0},
+        {"size": 120, "levels": 3, "span_of_control": 12, "network": {"mean_degree": 4}},
+    ],
+)
+def test_an_organization_without_ties_holds_the_same_people(org):
+    full = build(seed=5, **org)
+    alone = build_organization(Organization(**org), Streams(5), ties=False)
+    assert alone.network is None and full.network.nnz > 0
+    # the same people in another slot order: sorted by age (continuous, so no ties) the
+    # per-person fields agree exactly, and each keeps the level of the slot it holds
+    a, b = np.argsort(full.age), np.argsort(alone.age)
+    for name in ("age", "cohort", "level", "senior", "tenure", "skills", "attitudes"):
+        np.testing.assert_array_equal(getattr(full, name)[a], getattr(alone, name)[b], name)
+
+
+def test_validation_counts_the_eligible_people_of_the_full_organization():
+    from sim.model.scenario import load_scenario
+    from sim.program import participation
+
+    files = sorted((ROOT / "scenarios" / "programs").glob("*.yaml"))
+    files.append(ROOT / "scenarios" / "quickstart.yaml")
+    counted = 0
+    for path in files:
+        scenario = load_scenario(path)
+        full = build_organization(scenario.organization, Streams(scenario.seed))
+        alone = build_organization(scenario.organization, Streams(scenario.seed), ties=False)
+        for arm in (a for a in scenario.arms if a.program is not None):
+            for rule in (participation.eligible_mentors, participation.eligible_mentees):
+                assert rule(full, arm.program).sum() == rule(alone, arm.program).sum(), path
+                counted += 1
+    assert counted >= 2 * len(files), "every shipped program was counted"

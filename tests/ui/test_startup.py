@@ -60,7 +60,7 @@ def test_validate_imports_no_tables_model_or_plotting():
     out = command_modules("validate", str(ROOT / "scenarios" / "quickstart.yaml"))
     assert out["code"] == 0
     assert "sim.core.organization" in out["modules"], "validate builds the organization"
-    heavy = (*TABLES, *PLOTTING_AND_STATISTICS, "mesa")
+    heavy = (*TABLES, *PLOTTING_AND_STATISTICS, "scipy", "mesa")
     assert not [m for m in heavy if m in out["modules"]]
 
 
