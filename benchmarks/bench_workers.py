@@ -321,7 +321,9 @@ def revision(root: Path) -> str:
     """The short commit hash of the checkout ``root`` (with ``+`` when it has changes)."""
     git = ["git", "-C", str(root)]
     head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+    )
     return head.stdout.strip() + ("+" if dirty.stdout.strip() else "") or "unknown"
 
 
