@@ -4,6 +4,7 @@
     python benchmarks/bench_workers.py --small --out DIR
     python benchmarks/bench_workers.py --figures-only 5   # step 2 alone, 5 times
     python benchmarks/bench_workers.py --figures-only 5 --against REV   # and REV's, alternating
+    python benchmarks/bench_workers.py --imports-only 7 [--compare OTHER_CHECKOUT]   # step 3
 
 1. **Speedup of workers**, whole-process wall time of the command a user types, side by side:
    the 40-replication quickstart (``mentorsim run scenarios/quickstart.yaml --reps 40``, 80
@@ -18,8 +19,12 @@
    finished folder. With ``--against REV`` the same step of revision REV (exported with
    ``git archive``) is timed on the same folder, the two revisions alternating.
 3. **Import time** of ``mentorsim --help``, ``mentorsim validate`` and a worker process
-   (``import sim.experiments.experiment``): the sum of the top-level imports that
-   ``python -X importtime`` reports, median of several fresh processes.
+   (``import sim.experiments.experiment``), beside the libraries one run needs (a floor
+   for the worker): the sum of the top-level imports that
+   ``python -X importtime`` reports, median of several fresh processes. ``--imports-only``
+   times this step alone, the commands in turn; with ``--compare`` it times the same commands
+   in another checkout (e.g. the revision before, from ``git worktree add``) in the same
+   rounds, alternating, with this environment's interpreter.
 """
 
 from __future__ import annotations
@@ -234,12 +239,25 @@ IMPORTS = {
     ],
     "a worker (import sim.experiments.experiment)": ["-c", "import sim.experiments.experiment"],
 }
+RUN_LIBRARIES = "the libraries a run needs (no target)"
+"""A reference beside the worker: a run returns pandas tables, saved as Parquet, from a model
+that is a ``mesa.Model`` built from the validated scenario; no worker imports less."""
+IMPORTS[RUN_LIBRARIES] = ["-c", "import pandas, pyarrow.parquet, mesa, sim.model.scenario"]
 
 
-def import_seconds(args: list[str]) -> float:
-    """Seconds of import of one fresh process: its top-level imports per ``-X importtime``."""
+def import_seconds(args: list[str], root: Path = ROOT) -> float:
+    """Seconds of import of one fresh process: its top-level imports per ``-X importtime``.
+
+    The process runs in ``root`` with ``root`` first on its path, so it imports that
+    checkout's package.
+    """
+    env = {**os.environ, "PYTHONPATH": str(root)}
     out = subprocess.run(
-        [sys.executable, "-X", "importtime", *args], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-X", "importtime", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     total = 0
     for line in out.stderr.splitlines():
@@ -250,20 +268,33 @@ def import_seconds(args: list[str]) -> float:
     return total / 1e6
 
 
-def imports(repeats: int) -> list[dict]:
-    """Median import seconds of each command over ``repeats`` fresh processes."""
+def imports(repeats: int, roots: dict[str, Path] | None = None) -> list[dict]:
+    """Median import seconds of each command over ``repeats`` fresh processes.
+
+    ``roots`` names the checkouts to time (this one by default); each round times every
+    command in every checkout, in turn, so that they share the machine's load alike.
+    """
+    roots = roots or {"this checkout": ROOT}
+    seconds: dict[tuple[str, str], list[float]] = {}
+    loads = []
+    for _ in range(repeats):
+        loads.append(os.getloadavg()[0])
+        for name, args in IMPORTS.items():
+            for label, root in roots.items():
+                seconds.setdefault((name, label), []).append(import_seconds(args, root))
     rows = []
-    for name, args in IMPORTS.items():
-        seconds = sorted(import_seconds(args) for _ in range(repeats))
+    for (name, label), times in seconds.items():
+        times.sort()
         rows.append(
             {
                 "command": name,
-                "import_s": round(float(np.median(seconds)), 3),
-                "range_s": [round(seconds[0], 3), round(seconds[-1], 3)],
-                "loadavg": list(os.getloadavg()),
+                "checkout": label if len(roots) > 1 else None,
+                "import_s": round(float(np.median(times)), 3),
+                "each_s": [round(t, 3) for t in times],
+                "loadavg_1min": [round(min(loads), 2), round(max(loads), 2)],
             }
         )
-        print(f"import: {name}: {rows[-1]['import_s']} s", flush=True)
+        print(f"import: {name} [{label}]: {rows[-1]['import_s']} s", flush=True)
     return rows
 
 
@@ -288,14 +319,21 @@ def verdicts(results: dict) -> dict:
         "target": f"< {limit}",
         "met": drawn < limit,
     }
-    for row in results["imports"]:
-        limit = TARGETS["import_s_max"]
-        out[f"{row['command']}: import s"] = {
+    return out | import_verdicts(results["imports"])
+
+
+def import_verdicts(rows: list[dict]) -> dict:
+    """The import-time targets, for this checkout's rows (not a revision timed beside it)."""
+    limit = TARGETS["import_s_max"]
+    return {
+        f"{row['command']}: import s": {
             "measured": row["import_s"],
             "target": f"< {limit}",
             "met": row["import_s"] < limit,
         }
-    return out
+        for row in rows
+        if row.get("checkout") in (None, "this checkout") and row["command"] != RUN_LIBRARIES
+    }
 
 
 def markdown(results: dict) -> str:
@@ -346,6 +384,30 @@ def _revision() -> str:
     return head + ("+changes" if dirty else "")
 
 
+def imports_only(repeats: int, compare: Path | None, out: Path) -> int:
+    """Step 3 alone (and the checkout ``compare`` beside it); writes results_imports.json."""
+    roots = {"this checkout": ROOT}
+    if compare is not None:
+        roots[f"{compare.resolve()} ({revision(compare)})"] = compare.resolve()
+    rows = imports(repeats, roots)
+    results = {"revision": revision(ROOT), "repeats": repeats, "imports": rows}
+    results["targets"] = import_verdicts(rows)
+    (out / "results_imports.json").write_text(json.dumps(results, indent=2) + "\n")
+    for row in rows:
+        print(f"| {row['command']} | {row['checkout'] or ''} | {row['import_s']} |")
+    return 0
+
+
+def revision(root: Path) -> str:
+    """The short commit hash of the checkout ``root`` (with ``+`` when it has changes)."""
+    git = ["git", "-C", str(root)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+    )
+    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "") or "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="small sizes, for CI")
@@ -367,9 +429,23 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="with --figures-only: a finished sweep folder of this size (default: run the sweep)",
     )
+    parser.add_argument(
+        "--imports-only",
+        type=int,
+        metavar="N",
+        help="only the import times, N fresh processes per command; writes results_imports.json",
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="DIR",
+        help="with --imports-only: also time the checkout in DIR, alternating with this one",
+    )
     args = parser.parse_args(argv)
     plan = SMALL if args.small else FULL
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.imports_only:
+        return imports_only(args.imports_only, args.compare, args.out)
     if args.figures_only:
         step = figures_only(args, plan)
         (args.out / "results_figures.json").write_text(json.dumps(step, indent=2) + "\n")

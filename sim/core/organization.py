@@ -27,6 +27,8 @@ tree through ``manager``, ``ancestors`` and :attr:`~sim.core.state.State.by_dept
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,9 +51,7 @@ def level_sizes(size: int, levels: int, span: int) -> np.ndarray:
         return np.array([size], dtype=np.int64)
     if size == levels:
         return np.ones(levels, dtype=np.int64)
-    from scipy.optimize import brentq
-
-    ratio = brentq(lambda r: sum(r**d for d in range(levels)) - size, 1.0 + 1e-12, float(span))
+    ratio = growth_ratio(size, levels, span)
     cumulative = np.cumsum([ratio**d for d in range(levels)])
     bounds = np.rint(cumulative).astype(np.int64)
     bounds[-1] = size
@@ -63,6 +63,36 @@ def level_sizes(size: int, levels: int, span: int) -> np.ndarray:
             sizes[d] -= 1
             sizes[d - 1] += 1
     return sizes
+
+
+def growth_ratio(size: int, levels: int, span: int) -> float:
+    """The ratio ``r`` in ``[1, span]`` with ``1 + r + ... + r**(levels - 1) = size``.
+
+    The sum grows with ``r``, so bisection finds it: the bracket is halved until no double
+    lies between its ends (at most about 60 halvings), and the end whose sum is nearer
+    ``size`` is returned. Plain Python, so that building a hierarchy (which ``mentorsim
+    validate`` does) needs no root finder from scipy; it agrees with ``scipy.optimize.brentq``
+    to 1e-12 relative (tests/core/test_organization.py).
+
+    Raises:
+        ValueError: When no such ratio exists (``size`` below ``levels`` or above the sum at
+            ``span``).
+    """
+
+    def total(r: float) -> float:
+        return sum(r**d for d in range(levels))
+
+    lo, hi = 1.0, float(span)
+    if not total(lo) <= size <= total(hi):
+        raise ValueError(f"no ratio in [1, {span}] gives {size} employees in {levels} levels")
+    if total(hi) == size:
+        return hi
+    while lo < (mid := (lo + hi) / 2) < hi:
+        if total(mid) < size:
+            lo = mid
+        else:
+            hi = mid
+    return lo if abs(total(lo) - size) <= abs(total(hi) - size) else hi
 
 
 def _tree(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -161,11 +191,30 @@ def draw_ages(org: Organization, cohort: np.ndarray, u: np.ndarray) -> np.ndarra
         if oldest <= youngest:  # a cohort entirely below working age is pinned to its edge
             age[mine] = youngest
             continue
-        grid = np.linspace(youngest, oldest, 513)
-        weight = still_working(grid, org.retirement_age, org.retirement_spread)
-        cdf = np.concatenate([[0.0], np.cumsum((weight[1:] + weight[:-1]) / 2.0)])
-        age[mine] = np.interp(u[mine], cdf / cdf[-1], grid)
+        grid, cdf = age_table(youngest, oldest, org.retirement_age, org.retirement_spread)
+        age[mine] = np.interp(u[mine], cdf, grid)
     return age
+
+
+@functools.lru_cache(maxsize=256)
+def age_table(
+    youngest: float, oldest: float, median: float, spread: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ages from ``youngest`` to ``oldest`` and their CDF weighted by :func:`still_working`.
+
+    513 ages (trapezoid rule); computed once per process for each cohort and retirement
+    curve (hires draw ages every week), and returned read-only. The weights are
+    ``1 / (1 + exp(-x))`` with the C library's ``exp``, the same doubles as
+    ``scipy.special.expit`` gives (tests/core/test_organization.py), without importing
+    scipy.special: building an organization, which ``mentorsim validate`` does, stays light.
+    """
+    grid = np.linspace(youngest, oldest, 513)
+    x = (median - grid) / spread
+    weight = np.array([1.0 / (1.0 + math.exp(-v)) for v in x.tolist()])
+    cdf = np.concatenate([[0.0], np.cumsum((weight[1:] + weight[:-1]) / 2.0)])
+    cdf /= cdf[-1]
+    grid.flags.writeable = cdf.flags.writeable = False
+    return grid, cdf
 
 
 def draw_people(org: Organization, n: int, rng: np.random.Generator, shares_key: str = "share"):
@@ -330,7 +379,7 @@ def is_senior(org: Organization, level: np.ndarray, tenure: np.ndarray) -> np.nd
 
 
 def build_organization(
-    org: Organization, streams: Streams, n_technologies: int | None = None
+    org: Organization, streams: Streams, n_technologies: int | None = None, *, ties: bool = True
 ) -> State:
     """Build the organization's initial state.
 
@@ -338,6 +387,10 @@ def build_organization(
         org: The validated ``organization`` block.
         streams: The run's named random streams (``org.*`` streams are used).
         n_technologies: Number of technologies (defaults to ``len(org.technologies)``).
+        ties: False leaves out the informal network: ``network`` is None and the slots are
+            not laid out in ring order, the people themselves are the same (the network has
+            its own random stream). Enough to count who may take part in a program, without
+            importing scipy (``mentorsim validate``, :func:`sim.model.fit.check_programs_fit`).
 
     Returns:
         The initial :class:`~sim.core.state.State`.
@@ -361,7 +414,11 @@ def build_organization(
         streams["org.traits"],
     )
     department = _departments(sizes, ancestors, depth, len(org.departments))
-    network, ring = social_network(org, department, people["cohort"], streams["org.network"])
+    network, ring = (
+        social_network(org, department, people["cohort"], streams["org.network"])
+        if ties
+        else (None, None)
+    )
     built = assemble_state(
         org,
         depth=depth,
@@ -377,7 +434,7 @@ def build_organization(
         n_technologies=n_technologies,
         **people,
     )
-    return relabel(built, ring, ring_half(org.network.mean_degree, n))
+    return relabel(built, ring, ring_half(org.network.mean_degree, n)) if ties else built
 
 
 def _synthetic_people(org: Organization, n: int, rng: np.random.Generator) -> dict:
@@ -407,7 +464,7 @@ def assemble_state(
     skills: np.ndarray,
     attitudes: np.ndarray,
     engagement: np.ndarray,
-    network: sp.csr_matrix,
+    network: sp.csr_matrix | None,
     promoted_week: np.ndarray,
     n_technologies: int | None = None,
 ) -> State:

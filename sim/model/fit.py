@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from sim.core.errors import ScenarioError, TooLargeError
+from sim.core.organization import build_organization
 from sim.core.rng import Streams, replication_seed
 from sim.core.workforce import build_workforce
 from sim.program import participation
@@ -100,14 +101,19 @@ def check_fits_in_memory(scenario, processes: int = 1) -> None:
 def check_programs_fit(scenario, seed: int) -> None:
     """Raise a :class:`~sim.core.errors.ScenarioError` when a program cannot run in the organization.
 
-    The organization of ``seed`` is built once (without agents) and each program arm's
+    The organization of ``seed`` is built once (without agents, and a synthetic one without
+    its informal network, which no eligibility rule reads) and each program arm's
     eligibility is counted: a group format needs at least ``group_size`` eligible mentors,
     and every program needs at least one eligible mentor and one eligible mentee.
     """
     arms = [(i, a) for i, a in enumerate(scenario.arms) if a.program is not None]
     if not arms or scenario.model != "reverse_mentoring":
         return
-    state = build_workforce(scenario.organization, Streams(seed)).state
+    org = scenario.organization
+    if org.roster is None:  # who may take part depends on no tie: the people alone will do
+        state = build_organization(org, Streams(seed), ties=False)
+    else:
+        state = build_workforce(org, Streams(seed)).state
     errors = []
     for i, arm in arms:
         prog = arm.program

@@ -2,9 +2,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.core.organization import build_organization, level_sizes
+from sim.core.organization import age_table, build_organization, growth_ratio, level_sizes
 from sim.core.organization_params import COHORTS, Organization
 from sim.core.rng import Streams
+from tests.conftest import ROOT
 
 
 def build(seed=1, **org):
@@ -163,3 +164,94 @@ def test_relabel_remaps_every_slot_valued_field_and_keeps_the_tree():
     assert np.array_equal(moved.ancestors, np.where(anc >= 0, new_of_old[np.maximum(anc, 0)], -1))
     # the same network, seen through the new slots
     assert (moved.network != st.network[order][:, order]).nnz == 0
+
+
+def brentq_ratio(size, levels, span):
+    """The ratio as the hierarchy was built before: scipy's Brent root finder."""
+    from scipy.optimize import brentq
+
+    return brentq(lambda r: sum(r**d for d in range(levels)) - size, 1.0 + 1e-12, float(span))
+
+
+def ratio_grid():
+    """(size, levels, span): every size of small trees, spread sizes up to a million."""
+    cases = []
+    for levels in range(2, 10):
+        for span in (2, 3, 5, 8, 12, 20, 100):
+            top = min(sum(span**d for d in range(levels)), 1_000_000)
+            spread = np.unique(np.geomspace(levels + 1, top, 25).astype(int)).tolist()
+            small_trees = range(levels + 1, min(top, levels + 40) + 1)
+            cases += [(size, levels, span) for size in sorted({*small_trees, *spread, top})]
+    return cases
+
+
+def test_growth_ratio_agrees_with_brentq_and_gives_the_same_levels():
+    cases = ratio_grid()
+    assert len(cases) > 1000
+    for size, levels, span in cases:
+        ratio, before = growth_ratio(size, levels, span), brentq_ratio(size, levels, span)
+        # 1e-12 relative: brentq stops within 2e-12 + 4 eps x r of the root, bisection within
+        # one double of it
+        assert abs(ratio - before) <= 1e-12 * before, (size, levels, span, ratio, before)
+        bounds = np.rint(np.cumsum([ratio**d for d in range(levels)]))
+        old_bounds = np.rint(np.cumsum([before**d for d in range(levels)]))
+        assert (bounds == old_bounds).all(), f"level sizes moved at {(size, levels, span)}"
+
+
+def test_growth_ratio_solves_the_sum_and_refuses_an_impossible_tree():
+    assert growth_ratio(31, 5, 8) == 2.0, "1 + 2 + 4 + 8 + 16 = 31"
+    assert growth_ratio(1 + 8 + 64, 3, 8) == 8.0, "a full tree has the span as its ratio"
+    with pytest.raises(ValueError, match="no ratio"):
+        growth_ratio(1 + 8 + 64 + 1, 3, 8)
+    with pytest.raises(ValueError, match="no ratio"):
+        growth_ratio(2, 3, 8)
+
+
+def test_age_table_gives_the_doubles_of_scipy_expit():
+    from scipy.special import expit
+
+    for youngest, oldest in ((18.0, 28.0), (27.0, 43.0), (44.0, 59.0), (60.0, 80.0), (18.0, 90.5)):
+        for median in (55.0, 62.5, 65.0, 67.0, 72.0):
+            for spread in (0.5, 1.0, 2.5, 4.0, 10.0):
+                grid, cdf = age_table(youngest, oldest, median, spread)
+                weight = expit((median - grid) / spread)
+                expected = np.concatenate([[0.0], np.cumsum((weight[1:] + weight[:-1]) / 2.0)])
+                np.testing.assert_array_equal(cdf, expected / expected[-1])
+    assert not cdf.flags.writeable, "the cached table cannot be changed by a caller"
+
+
+@pytest.mark.parametrize(
+    "org",
+    [
+        {"size": 500, "levels": 5, "span_of_control": 8},
+        {"size": 3000, "levels": 6, "span_of_control": 10, "age_level_sorting": 0.0},
+        {"size": 120, "levels": 3, "span_of_control": 12, "network": {"mean_degree": 4}},
+    ],
+)
+def test_an_organization_without_ties_holds_the_same_people(org):
+    full = build(seed=5, **org)
+    alone = build_organization(Organization(**org), Streams(5), ties=False)
+    assert alone.network is None and full.network.nnz > 0
+    # the same people in another slot order: sorted by age (continuous, so no ties) the
+    # per-person fields agree exactly, and each keeps the level of the slot it holds
+    a, b = np.argsort(full.age), np.argsort(alone.age)
+    for name in ("age", "cohort", "level", "senior", "tenure", "skills", "attitudes"):
+        np.testing.assert_array_equal(getattr(full, name)[a], getattr(alone, name)[b], name)
+
+
+def test_validation_counts_the_eligible_people_of_the_full_organization():
+    from sim.model.scenario import load_scenario
+    from sim.program import participation
+
+    files = sorted((ROOT / "scenarios" / "programs").glob("*.yaml"))
+    files.append(ROOT / "scenarios" / "quickstart.yaml")
+    counted = 0
+    for path in files:
+        scenario = load_scenario(path)
+        full = build_organization(scenario.organization, Streams(scenario.seed))
+        alone = build_organization(scenario.organization, Streams(scenario.seed), ties=False)
+        for arm in (a for a in scenario.arms if a.program is not None):
+            for rule in (participation.eligible_mentors, participation.eligible_mentees):
+                assert rule(full, arm.program).sum() == rule(alone, arm.program).sum(), path
+                counted += 1
+    assert counted >= 2 * len(files), "every shipped program was counted"

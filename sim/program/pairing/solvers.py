@@ -26,9 +26,6 @@ from bisect import bisect_right
 from collections import deque
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from sim.program.pairing.candidates import Frontier
 from sim.program.pairing.scores import Scorer
@@ -542,6 +539,8 @@ def assign_dense(sc: Scorer, capacity: np.ndarray) -> Assignment:
     vals, ok = sc.match(rows, cols), sc.allowed(rows, cols)
     forbidden = -1.0 - float(np.abs(vals).max(initial=0.0))
     real = np.repeat(np.where(ok, vals, forbidden), capacity, axis=1)
+    from scipy.optimize import linear_sum_assignment  # here: only the exact policies need it
+
     r_ind, c_ind = linear_sum_assignment(np.hstack([real, np.zeros((sc.m, sc.m))]), maximize=True)
     column_mentor = np.repeat(np.arange(sc.n), capacity)
     used = c_ind < len(column_mentor)
@@ -598,6 +597,9 @@ def solve_sparse(
     e_rows = np.concatenate([np.repeat(rows, copies), np.arange(sc.m)])
     e_cols = np.concatenate([first + within, n_cols + np.arange(sc.m)])
     e_cost = np.concatenate([np.repeat(top - score, copies), np.full(sc.m, top)])
+    import scipy.sparse as sp  # here: only the exact policies need scipy's matching
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     graph = sp.csr_matrix((e_cost, (e_rows, e_cols)), shape=(sc.m, n_cols + sc.m))
     r_ind, c_ind = min_weight_full_bipartite_matching(graph)
     used = c_ind < n_cols
