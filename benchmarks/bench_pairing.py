@@ -12,8 +12,8 @@ Sizes (``--sizes``):
 * ``small``: 200 x 2,000 (from 3,000 people), for CI.
 
 Each policy runs in a child process that loads the captured problem, pairs it and reports its
-seconds, pairs, total and mean match score and the process's peak resident memory (imports and
-the problem's arrays included). With ``--exact`` the optimum is bounded for sizes up to
+seconds (wall and CPU), pairs, total and mean match score and the process's peak resident
+memory (imports and the problem's arrays included). With ``--exact`` the optimum is bounded for sizes up to
 ``EXACT_MAX_ENTRIES`` pairs: the exact optimum at ``2k`` (a sparse matching over each mentee's
 ``m`` best mentors, which holds an optimal assignment at capacity 1) and, where that is too
 large, an upper bound from linear-programming duality (:func:`dual_bound`); the gap of each
@@ -162,15 +162,16 @@ def run_policy(path: Path, policy: str, seed: int) -> dict:
     from sim.program.pairing import form_pairs, pair_scores
 
     state, kw = load(path)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     pairs = form_pairs(policy, state, rng=Streams(seed)["bench.policy"], group_size=None, **kw)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     mentee = np.array([e for e, board in pairs for _ in board], dtype=np.int64)
     mentor = np.array([c for _, board in pairs for c in board], dtype=np.int64)
     scores = pair_scores(state, mentor, mentee, kw["focus"], kw["weights"])
     return {
         "policy": policy,
         "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
         "peak_mib": peak_mib(),
         "pairs": len(pairs),
         "mean_score": round(float(scores.mean()), 4) if scores.size else None,
@@ -322,7 +323,7 @@ def measure(name: str, path: Path, args) -> dict:
     """Every policy on one captured problem, and the optimum where it can be bounded."""
     rows = []
     print(
-        f"{'policy':<22}{'seconds':>9}{'peak MiB':>10}{'pairs':>8}{'mean score':>12}{'total':>13}"
+        f"{'policy':<22}{'seconds':>9}{'cpu s':>9}{'peak MiB':>10}{'pairs':>8}{'mean score':>12}{'total':>13}"
     )
     for policy in args.policies:
         row = in_child(path, policy, args.seed, args.limit)
@@ -332,7 +333,7 @@ def measure(name: str, path: Path, args) -> dict:
             continue
         mean = "-" if row["mean_score"] is None else f"{row['mean_score']:.4f}"
         print(
-            f"{policy:<22}{row['seconds']:>9.2f}{row['peak_mib']:>10.0f}{row['pairs']:>8}"
+            f"{policy:<22}{row['seconds']:>9.2f}{row['cpu_seconds']:>9.2f}{row['peak_mib']:>10.0f}{row['pairs']:>8}"
             f"{mean:>12}{row['total_score']:>13.2f}",
             flush=True,
         )

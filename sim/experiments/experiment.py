@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, as_completed
@@ -27,6 +26,11 @@ from sim.core.errors import OptionError, TooLargeError
 from sim.core.rng import replication_seed
 from sim.experiments import stats
 from sim.experiments.storage import PartWriter, RunOutput, Store, plan_digest
+from sim.experiments.workers import (
+    exit_with_parent,
+    one_math_thread_each,
+    worker_context,
+)
 from sim.model import outcomes
 from sim.model.fit import available_memory, check_runnable, gib
 from sim.model.model import ReverseMentoringModel
@@ -164,9 +168,9 @@ _WORKER_DATA: list[dict[str, Any]] = []
 """The points' scenarios, sent once to each local worker process when it starts."""
 
 
-def _start_worker(parent: int, data: list[dict[str, Any]]) -> None:
-    """Initializer of local worker processes: watch the parent, keep the points' scenarios."""
-    exit_with_parent(parent)
+def _start_worker(main: int, data: list[dict[str, Any]]) -> None:
+    """Initializer of local workers: watch the experiment's process, keep the points' scenarios."""
+    exit_with_parent(main)
     _WORKER_DATA[:] = data
 
 
@@ -410,19 +414,18 @@ def _dispatch(
         return
     own = executor is None
     if own:
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         executor = ProcessPoolExecutor(
             workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=worker_context(),
             initializer=_start_worker,
             initargs=(os.getpid(), data),
         )
     else:
         workers = executor_workers(executor)
     try:
-        with _one_math_thread_each() if own else nullcontext():  # workers start on submit
+        with one_math_thread_each() if own else nullcontext():  # workers start on submit
             futures = {
                 executor.submit(run_chunk, None if own else data, chunk, writer): chunk
                 for chunk in chunked(tasks, workers)
@@ -441,17 +444,16 @@ def _dispatch(
 def local_pool(workers: int) -> Iterator[Executor]:
     """A pool of ``workers`` local processes kept for several experiments in a row.
 
-    Set up as :func:`run_experiment`'s own pool (spawned processes that exit with this one and
-    run their linear-algebra libraries on one thread each), but started once: a search runs
+    Set up as :func:`run_experiment`'s own pool (processes that exit with this one and run
+    their linear-algebra libraries on one thread each), but started once: a search runs
     one experiment per batch, and each would otherwise start its workers again.
     """
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with _one_math_thread_each():  # workers start on the first submit, inside this block
+    with one_math_thread_each():  # workers start on the first submit, inside this block
         pool = ProcessPoolExecutor(
             workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=worker_context(),
             initializer=exit_with_parent,
             initargs=(os.getpid(),),
         )
@@ -459,52 +461,6 @@ def local_pool(workers: int) -> Iterator[Executor]:
             yield pool
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-PARENT_CHECK_S = 1.0
-"""How often a local worker process checks that the process that started it is alive."""
-
-
-def exit_with_parent(parent: int) -> None:
-    """Initializer of local worker processes: exit as soon as ``parent`` is gone.
-
-    A worker whose parent was killed (``kill -9``, a crash) would otherwise live on, holding
-    its memory, blocked on a pipe nobody reads. A daemon thread compares the worker's parent
-    process id with ``parent`` every :data:`PARENT_CHECK_S` seconds; an orphan is adopted by
-    another process, so its parent id changes, and the worker exits.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_S)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
-MATH_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-"""Environment variables that set the thread count of the linear-algebra libraries."""
-
-
-@contextmanager
-def _one_math_thread_each() -> Iterator[None]:
-    """Worker processes started inside run their linear-algebra libraries on one thread each.
-
-    As Dask's workers do: one thread per process, so that ``workers`` processes on a machine
-    with many cores do not each start a thread per core. A variable the user has set is left
-    as it is; this process's environment is restored on exit.
-    """
-    saved = {name: os.environ.get(name) for name in MATH_THREAD_VARIABLES}
-    for name in MATH_THREAD_VARIABLES:
-        os.environ.setdefault(name, "1")
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _progress(plan: Plan, initial: int, show: bool):

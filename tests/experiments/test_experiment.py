@@ -145,6 +145,7 @@ def test_local_workers_start_with_one_math_thread_each(small, monkeypatch):
     import concurrent.futures
 
     import sim.experiments.experiment as experiment
+    import sim.experiments.workers as workers
 
     seen = []
 
@@ -155,7 +156,7 @@ def test_local_workers_start_with_one_math_thread_each(small, monkeypatch):
             self.scenarios = initargs[1]  # what each worker gets at its start (not its watcher)
 
         def submit(self, fn, *args):
-            seen.append({name: os.environ.get(name) for name in experiment.MATH_THREAD_VARIABLES})
+            seen.append({name: os.environ.get(name) for name in workers.MATH_THREAD_VARIABLES})
             monkeypatch.setattr(experiment, "_WORKER_DATA", self.scenarios)
             future = concurrent.futures.Future()
             future.set_result(fn(*args))

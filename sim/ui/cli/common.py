@@ -150,6 +150,18 @@ def check_out_folder(path: Path, resume: bool) -> None:
         )
 
 
+def warm_local_workers(args: argparse.Namespace) -> None:
+    """Start local workers' fork server first thing, when there will be more than one worker.
+
+    It imports what workers need (about a second) while this process loads the scenario.
+    """
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if args.executor == "local" and workers > 1:
+        from sim.experiments.workers import warm_up
+
+        warm_up()
+
+
 def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
     """Return (executor or None, workers, closer) for the chosen ``--executor``.
 

@@ -18,6 +18,7 @@ from sim.ui.cli.common import (
     executor_for,
     explicit_settings,
     load_for_run,
+    warm_local_workers,
 )
 
 EXIT_INTERRUPTED = 130
@@ -229,12 +230,14 @@ def _value(data: dict, path: str) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
+    warm_local_workers(args)
     return _execute(args, load_for_run(args), lambda scenario: None)
 
 
 def _sweep(args: argparse.Namespace) -> int:
     if args.file is None and args.resume is None:
         raise OptionError(["sweep: give a scenario file (or --resume DIR)"])
+    warm_local_workers(args)
     return _execute(args, load_for_run(args), lambda scenario: _sweep_points(args, scenario))
 
 
