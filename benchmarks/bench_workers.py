@@ -5,6 +5,7 @@
     python benchmarks/bench_workers.py --figures-only 5   # step 2 alone, 5 times
     python benchmarks/bench_workers.py --figures-only 5 --against REV   # and REV's, alternating
     python benchmarks/bench_workers.py --imports-only 7 [--compare OTHER_CHECKOUT]   # step 3
+    python benchmarks/bench_workers.py --worker-start-only 5   # a worker's start, two ways
 
 1. **Speedup of workers**, whole-process wall time of the command a user types, side by side:
    the 40-replication quickstart (``mentorsim run scenarios/quickstart.yaml --reps 40``, 80
@@ -298,6 +299,55 @@ def imports(repeats: int, roots: dict[str, Path] | None = None) -> list[dict]:
     return rows
 
 
+WORKER_START = """
+import json, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
+from sim.experiments.workers import exit_with_parent, one_math_thread_each, warm_up, worker_context
+if __name__ == "__main__":
+    if sys.argv[1] == "forkserver":
+        warm_up()
+        time.sleep(3.0)  # the server has imported what a run needs, as while a command loads
+        context = worker_context()
+    else:
+        context = multiprocessing.get_context("spawn")
+    start = time.perf_counter()
+    with one_math_thread_each(), ProcessPoolExecutor(
+        1, mp_context=context, initializer=exit_with_parent, initargs=(os.getpid(),)
+    ) as pool:
+        pool.submit(exec, "import sim.experiments.experiment").result()
+        print(json.dumps({"ready_s": time.perf_counter() - start}))
+"""
+
+
+def worker_start(repeats: int) -> list[dict]:
+    """Seconds from a pool's start until its worker has imported what runs need.
+
+    A spawned worker imports them itself; a worker forked from the fork server (started first
+    thing by ``run`` and ``sweep``, here 3 s before) finds them imported. Fresh processes, the
+    two ways in turn.
+    """
+    seconds: dict[str, list[float]] = {"spawned": [], "forked from the fork server": []}
+    for _ in range(repeats):
+        for label, way in (("spawned", "spawn"), ("forked from the fork server", "forkserver")):
+            out = subprocess.run(
+                [sys.executable, "-c", WORKER_START, way],
+                capture_output=True, text=True, cwd=ROOT, check=True,
+            )  # fmt: skip
+            seconds[label].append(json.loads(out.stdout.splitlines()[-1])["ready_s"])
+    rows = [
+        {
+            "worker": label,
+            "ready_s": round(float(np.median(t)), 3),
+            "each_s": [round(x, 3) for x in t],
+        }
+        for label, t in seconds.items()
+    ]
+    for row in rows:
+        print(f"worker start: {row['worker']}: {row['ready_s']} s", flush=True)
+    return rows
+
+
 def verdicts(results: dict) -> dict:
     """Each target with what was measured and whether it is met."""
     out = {}
@@ -430,6 +480,12 @@ def main(argv: list[str] | None = None) -> int:
         help="with --figures-only: a finished sweep folder of this size (default: run the sweep)",
     )
     parser.add_argument(
+        "--worker-start-only",
+        type=int,
+        metavar="N",
+        help="only a worker's start, spawned and forked, N times each; writes results_worker_start.json",
+    )
+    parser.add_argument(
         "--imports-only",
         type=int,
         metavar="N",
@@ -446,6 +502,12 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.imports_only:
         return imports_only(args.imports_only, args.compare, args.out)
+    if args.worker_start_only:
+        rows = worker_start(args.worker_start_only)
+        result = {"repeats": args.worker_start_only, "loadavg_1min": os.getloadavg()[0]}
+        result["workers"] = rows
+        (args.out / "results_worker_start.json").write_text(json.dumps(result, indent=2) + "\n")
+        return 0
     if args.figures_only:
         step = figures_only(args, plan)
         (args.out / "results_figures.json").write_text(json.dumps(step, indent=2) + "\n")

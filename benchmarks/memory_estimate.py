@@ -1,6 +1,6 @@
 """Peak memory of one run against the estimate a run is refused on (sim.model.fit).
 
-    python benchmarks/memory_estimate.py            # about 5 minutes of one core
+    python benchmarks/memory_estimate.py            # about 8 minutes of one core
     python benchmarks/memory_estimate.py --small    # a quick run at small sizes
 
 Each configuration runs in a fresh process: build the model of the default scenario at a size
@@ -29,6 +29,8 @@ FULL = [
     (50_000, 10, True),
     (100_000, 10, True),
     (100_000, 100, True),
+    (300_000, 10, True),
+    (1_000_000, 10, True),
 ]
 SMALL = [(5_000, 10, False), (5_000, 100, False), (5_000, 10, True)]
 

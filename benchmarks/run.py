@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.experiments.experiment import MATH_THREAD_VARIABLES  # noqa: E402 (after the path)
+from sim.experiments.workers import MATH_THREAD_VARIABLES  # noqa: E402 (after the path)
 
 TARGETS = {
     "vector_100k_agent_steps_per_s": 2_000_000,

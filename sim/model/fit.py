@@ -23,11 +23,9 @@ EMPLOYEE_BYTES = 1.6 * 1024
 """Per employee without a program at a small network (measured 1.2-1.5 KiB, 100,000 to 1,000,000)."""
 TIE_BYTES = 64
 """Per informal tie of an employee (measured 45-57 bytes a tie, mean degree 50 to 200)."""
-PROGRAM_BYTES = 12 * 1024
-"""Per employee for pairing and the pair book at 100,000 employees (measured 7.7-11.4 KiB,
-20,000 to 100,000); it grows with size, as about the 0.25th power from 20,000 to 100,000."""
-PROGRAM_GROWTH = 0.25
-"""Exponent of that growth, carried past 100,000 employees (an extrapolation: assumption)."""
+PROGRAM_BYTES = 2 * 1024
+"""Per employee for pairing and the pair book (measured 0.6-1.3 KiB above the same organization
+without a program, 20,000 to 1,000,000 employees; it does not grow with size)."""
 
 
 def estimate_run_bytes(scenario) -> int:
@@ -38,7 +36,7 @@ def estimate_run_bytes(scenario) -> int:
     org = scenario.organization
     per_employee = EMPLOYEE_BYTES + TIE_BYTES * org.network.mean_degree
     if any(arm.program is not None for arm in scenario.arms):
-        per_employee += PROGRAM_BYTES * max(1.0, org.size / 100_000) ** PROGRAM_GROWTH
+        per_employee += PROGRAM_BYTES
     return int(PROCESS_BYTES + org.size * per_employee)
 
 
