@@ -13,13 +13,13 @@ Sizes (``--sizes``):
 
 Each policy runs in a child process that loads the captured problem, pairs it and reports its
 seconds (wall and CPU), pairs, total and mean match score and the process's peak resident
-memory (imports and the problem's arrays included). With ``--exact`` the optimum is bounded for sizes up to
-``EXACT_MAX_ENTRIES`` pairs: the exact optimum at ``2k`` (a sparse matching over each mentee's
-``m`` best mentors, which holds an optimal assignment at capacity 1) and, where that is too
-large, an upper bound from linear-programming duality (:func:`dual_bound`); the gap of each
+memory (imports and the problem's arrays included). With ``--exact`` the optimum is bounded for
+sizes up to ``EXACT_MAX_ENTRIES`` pairs: the exact optimum at ``2k`` (a sparse matching over
+each mentee's ``m`` best mentors, which holds an optimal assignment at capacity 1) and, where
+that is too large, an upper bound from linear-programming duality (:func:`dual_bound`); the gap of each
 policy is measured against it.
 
-    .venv/bin/python benchmarks/bench_pairing.py [--sizes 2k 100k 1m] [--exact] [--out PATH]
+    .venv/bin/python benchmarks/bench_pairing.py [--sizes 2k 100k 1m] [--exact] [--limit S]
 
 Writes ``benchmarks/results_pairing.json`` (``--sizes small`` writes only with ``--out``).
 """

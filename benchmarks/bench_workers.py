@@ -483,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         "--worker-start-only",
         type=int,
         metavar="N",
-        help="only a worker's start, spawned and forked, N times each; writes results_worker_start.json",
+        help="only a worker's start, spawned and forked, N times each (results_worker_start.json)",
     )
     parser.add_argument(
         "--imports-only",

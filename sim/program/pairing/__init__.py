@@ -32,14 +32,15 @@ checks their pairs.
 
 Memory and speed. Scores are float64 (exact ties and reproducible comparisons), but no policy
 holds the whole mentee x mentor matrix, and none scores every pair of a large pool. Every
-policy asks one question, many times: *which are this mentee's k best usable mentors?*
-Mentees rank mentors much alike (the most skilled and willing first), so a
-:class:`~sim.program.pairing.candidates.Frontier` keeps the mentors in that common ranking
-with a bound of the scores of every tail, scores the front in dense blocks and stops where the
-bound of the rest falls below what was found; mentors that fill up leave it. Every policy gives exactly the pairs it would give on the full
-matrix, except ``optimal`` on large problems (more than ``EXACT_LIMIT`` entries), which is
-optimal over a candidate graph (each mentee's ``TOP_K`` best mentors plus its partner in a
-serial assignment by best score; see :func:`optimal_policy`).
+policy asks one question, many times: *which are this mentee's k best usable mentors?* Mentees
+rank mentors much alike (the most skilled and willing first), so a
+:class:`~sim.program.pairing.candidates.Frontier` keeps the mentors in that common ranking with
+a bound of the scores of every tail, scores the front in dense blocks and stops where the bound
+of the rest falls below what was found; mentors that fill up leave it. Every policy gives
+exactly the pairs it would give on the full matrix, except ``optimal`` on large problems (more
+than ``EXACT_LIMIT`` entries), which is optimal over a candidate graph (each mentee's ``TOP_K``
+best mentors plus its partner in a serial assignment by best score; see
+:func:`optimal_policy`).
 """
 
 from __future__ import annotations

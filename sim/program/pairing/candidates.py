@@ -103,12 +103,12 @@ class Frontier:
 
     When every mentee ranks the mentors much alike (the most skilled and willing first), a
     mentee's best open mentors lie near the front of that common ranking. The mentors are kept
-    in it (:func:`ranking`), and a :class:`~sim.program.pairing.scores.SuffixBound` bounds the scores of the mentors
-    from any block boundary to the end. A query scores the open mentors of a window at the
-    front, in dense blocks shared by the query's mentees, and doubles the window of a mentee
-    until the bound of everything behind it falls below the mentee's k-th best score found.
-    Mentors that fill up are closed: skipped, and removed from the bounds every
-    :data:`TAIL_REFRESH` blocks that lost one.
+    in it (:func:`ranking`), and a :class:`~sim.program.pairing.scores.SuffixBound` bounds the
+    scores of the mentors from any block boundary to the end. A query scores the open mentors
+    of a window at the front, in dense blocks shared by the query's mentees, and doubles the
+    window of a mentee until the bound of everything behind it falls below the mentee's k-th
+    best score found. Mentors that fill up are closed: skipped, and removed from the bounds
+    every :data:`TAIL_REFRESH` blocks that lost one.
 
     Args:
         sc: The problem; its weights are the ones queries maximize.

@@ -339,7 +339,7 @@ class SuffixBound:
         return out + w.department + w.diversity * ur_max + sc.margin
 
     def _excess(self, sc: Scorer) -> np.ndarray:
-        """Per grid ``s`` and mentee: ``w.skill * (mean max(0, b - s) - mean b)`` (computed once)."""
+        """Per grid ``s`` and mentee: ``w.skill * (mean max(0, b - s) - mean b)``, computed once."""
         if getattr(self, "_excess_of", None) is not sc:
             b = sc.mentee_focus if len(sc.mentee_focus) else np.zeros((1, sc.m))
             above = np.stack([np.maximum(b - s, 0.0).mean(axis=0) for s in TAIL_SKILL_GRID])
