@@ -165,8 +165,9 @@ class Frontier:
         Args:
             rows: Mentee positions.
             k: Entries per row.
-            accept: Optional further rule with ``members(rows, idx, values)``: a mask of the
-                aligned pairs (mentee position, member) in which the mentor would accept.
+            accept: Optional further rule with ``refuses(rows, idx)`` (a mask of a block where
+                the mentor surely refuses) and ``members(rows, idx)`` (a mask of the
+                aligned pairs, mentee position and member, in which the mentor would accept).
 
         Returns:
             ``(mentors, values, complete)``: ``(len(rows), k)`` mentor positions (-1 past a
@@ -221,14 +222,14 @@ class Frontier:
             coarse[banned_row[hit], at[hit]] = -np.inf
             if self.only == "cross_department":
                 coarse[sc.mentee_dept[r][:, None] == sc.mentor_dept[cols][None, :]] = -np.inf
-            if accept is not None and (refused := accept.refuses(r, cols)) is not None:
-                coarse[refused] = -np.inf
+            if accept is not None:
+                coarse[accept.refuses(r, cols)] = -np.inf
             floor = found.lower[pending]
             at_row, at_col = np.nonzero((coarse >= (floor - slack)[:, None]) & (coarse > -np.inf))
             vals = sc.match(r[at_row], cols[at_col])
             keep = vals >= found.lower[pending[at_row]]
             if accept is not None:
-                keep &= accept.members(r[at_row], cols[at_col], vals)
+                keep &= accept.members(r[at_row], cols[at_col])
             found.add(pending[at_row[keep]], cols[at_col[keep]], vals[keep])
 
     def _coarse(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

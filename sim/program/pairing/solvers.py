@@ -36,6 +36,9 @@ Assignment = dict[int, tuple[int, ...]]
 BATCH_ROWS = 32
 """Mentees whose lists are computed together."""
 
+GREEDY_START = 32
+"""Entries of a mentee's list in :func:`greedy` (a list is remade when its mentors fill up)."""
+
 TOP_K = 50
 """Candidate mentors per mentee in ``optimal`` on large problems (plus its serial partner)."""
 
@@ -283,14 +286,14 @@ class _Acceptance:
     an open mentor's is -inf. Thresholds only rise, so a mentor that would refuse a mentee now
     refuses it for good.
 
+    Mentors rank mentees by :meth:`Scorer.preference`.
+
     Args:
         index: The mentors.
-        by_score: Mentors rank mentees by the match score itself, rather than by
-            :meth:`Scorer.preference` (two-sided).
     """
 
-    def __init__(self, index: Frontier, by_score: bool) -> None:
-        self.index, self.by_score = index, by_score
+    def __init__(self, index: Frontier) -> None:
+        self.index = index
         n = index.sc.n
         self.pref = np.full(n, -np.inf)  # by mentor position
         self.row = np.full(n, -1, dtype=np.int64)
@@ -300,15 +303,13 @@ class _Acceptance:
         """Mentor ``position``'s threshold becomes ``key`` (None: it has room)."""
         self.pref[position], self.row[position] = (-np.inf, -1) if key is None else key
 
-    def refuses(self, rows: np.ndarray, idx: np.ndarray) -> np.ndarray | None:
+    def refuses(self, rows: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Mask of a block of (mentee rows, members idx) where the mentor surely refuses.
 
         A mentee's preference is its level plus a mean skill gap that is at most its mean
         experience skill above the least experienced mentor's, so a mentor holding a mentee it
-        prefers more than that refuses it. None when mentors rank by the score itself.
+        prefers more than that refuses it.
         """
-        if self.by_score:
-            return None
         if self.most is None:
             sc = self.index.sc
             floor = sc.mentor_exp.min(axis=1, initial=np.inf)[:, None] if sc.n else 0.0
@@ -316,10 +317,10 @@ class _Acceptance:
             self.most = sc.mentee_level + gap + sc.margin
         return self.most[rows][:, None] < self.pref[self.index.order[idx]][None, :]
 
-    def members(self, rows: np.ndarray, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def members(self, rows: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Mask of aligned (mentee, member) pairs in which the mentor would accept."""
         pos = self.index.order[idx]
-        pref = values if self.by_score else self.index.sc.preference(rows, idx)
+        pref = self.index.sc.preference(rows, idx)
         held = self.pref[pos]
         return (pref > held) | ((pref == held) & (rows < self.row[pos]))
 
@@ -329,7 +330,6 @@ def deferred_acceptance(
     index: Frontier,
     capacity: np.ndarray,
     order: np.ndarray,
-    by_score: bool = False,
 ) -> tuple[Assignment, dict[int, float]]:
     """Mentee-proposing deferred acceptance with mentor capacity (Gale & Shapley 1962).
 
@@ -340,22 +340,17 @@ def deferred_acceptance(
     on the order of proposals: this is the mentee-optimal stable matching. ``order`` only
     makes later rejections rare.
 
-    When mentors rank mentees by the same score (``by_score``), every agent's ranking follows
-    one order of the pairs (score, then mentee, then mentor), and the stable matching is unique
-    and equal to the greedy one, best pair first.
-
     Args:
         sc: The problem.
         index: Every mentor that takes part (none closed).
         capacity: Capacity per mentor position.
         order: Mentee positions in the order they first propose.
-        by_score: Mentors rank by the match score; else by :meth:`Scorer.preference`.
 
     Returns:
         The pairs, and each paired mentee's value of its pair (the index's).
     """
-    accept = _Acceptance(index, by_score)
-    lists = _Lists(sc, index, accept, by_score)
+    accept = _Acceptance(index)
+    lists = _Lists(sc, index, accept)
     held: dict[int, list[tuple[float, int]]] = {}
     value: dict[int, float] = {}
     queue = deque(np.asarray(order, dtype=np.int64).tolist())
@@ -373,9 +368,6 @@ def deferred_acceptance(
     pairs = {-neg: (c,) for c, heap in held.items() for _, neg in heap}
     return pairs, {r: value[r] for r in pairs}
 
-
-GREEDY_START = 32
-"""Entries of a mentee's list in :func:`greedy` (a list is remade when its mentors fill up)."""
 
 LIST_START = 8 * BATCH_ROWS
 """Entries of a mentee's first list of acceptable mentors in deferred acceptance."""
@@ -400,8 +392,8 @@ class _Lists:
     :data:`BATCH_ROWS` mentors filled.
     """
 
-    def __init__(self, sc: Scorer, index: Frontier, accept: _Acceptance, by_score: bool):
-        self.sc, self.index, self.accept, self.by_score = sc, index, accept, by_score
+    def __init__(self, sc: Scorer, index: Frontier, accept: _Acceptance):
+        self.sc, self.index, self.accept = sc, index, accept
         self.cols: dict[int, list[int]] = {}
         self.prefs: dict[int, list[float]] = {}
         self.vals: dict[int, list[float]] = {}
@@ -423,9 +415,7 @@ class _Lists:
         k = max(1, min(max(self.size[r] for r in rows), self.sc.n))
         block = np.asarray(rows, dtype=np.int64)
         cols, vals, complete = self.index.top(block, k, self.accept)
-        prefs = vals
-        if not self.by_score:
-            prefs = self.sc.preference(np.repeat(block, k).reshape(cols.shape), np.maximum(cols, 0))
+        prefs = self.sc.preference(np.repeat(block, k).reshape(cols.shape), np.maximum(cols, 0))
         for t, r in enumerate(rows):
             ok = cols[t] >= 0
             self.cols[r], self.vals[r] = cols[t][ok].tolist(), vals[t][ok].tolist()
