@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, as_completed
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -33,7 +33,6 @@ from sim.experiments.workers import (
 )
 from sim.model import outcomes
 from sim.model.fit import available_memory, check_runnable, gib
-from sim.model.model import ReverseMentoringModel
 from sim.model.outcomes import columns
 from sim.model.scenario import Scenario, get_path, load_scenario, validate
 
@@ -115,6 +114,8 @@ def run_model(
     Returns:
         The run's outcomes, weekly outcomes and pair history.
     """
+    from sim.model.model import ReverseMentoringModel
+
     model = build_model(scenario, arm=arm, seed=seed).run(weeks)
     if not isinstance(model, ReverseMentoringModel):
         return RunOutput(model.final_outcomes(), model.timeseries(), pd.DataFrame())
@@ -135,6 +136,8 @@ def build_model(
         return MarchModel(
             scenario.march, rng=seed if seed is not None else replication_seed(scenario.seed, 0)
         )
+    from sim.model.model import ReverseMentoringModel  # not needed where workers run the models
+
     return ReverseMentoringModel(scenario, arm=arm, rng=seed)
 
 
@@ -175,22 +178,26 @@ def _start_worker(main: int, data: list[dict[str, Any]]) -> None:
 
 
 def run_chunk(
-    data: list[dict[str, Any]] | None, tasks: list[Task], writer: PartWriter | None
-) -> list[tuple[Task, RunOutput | Failed | None]]:
+    data: Mapping[int, dict[str, Any]] | list[dict[str, Any]] | None,
+    tasks: list[Task],
+    writer: PartWriter | None,
+) -> list[tuple[Task, RunOutput | Failed]]:
     """Run ``tasks`` in this process; each result saved by ``writer`` when there is one.
 
     Args:
-        data: Each point's scenario as plain data; None in a local worker (sent at its start).
+        data: The scenario of each point (of the tasks' points at least) as plain data, by
+            point; None in a local worker (sent at its start).
         tasks: The tasks to run, in order.
-        writer: Writes each finished task's part (then None is returned for it); None sends
-            the outputs back instead.
+        writer: Writes each finished task's part, so that it is kept whatever happens to the
+            experiment's process; None only returns the outputs.
 
     Returns:
-        Per task its output (None when saved), or :class:`Failed` when it raised (the other
-        tasks still run).
+        Per task its output (also when saved: the experiment assembles its tables from what
+        the workers send back, not by reading the parts again), or :class:`Failed` when it
+        raised (the other tasks still run).
     """
     data = _WORKER_DATA if data is None else data
-    out: list[tuple[Task, RunOutput | Failed | None]] = []
+    out: list[tuple[Task, RunOutput | Failed]] = []
     for task in tasks:
         try:
             scenario = _scenario_of(data[task.point])
@@ -200,7 +207,7 @@ def run_chunk(
             continue
         if writer is not None:
             writer.save(task, output)
-        out.append((task, None if writer is not None else output))
+        out.append((task, output))
     return out
 
 
@@ -353,7 +360,7 @@ def run_experiment(
             if isinstance(outcome, Failed):
                 failures.append((task, outcome.message))
             else:
-                done[task.key] = outcome  # None: saved in the parts, read back when assembled
+                done[task.key] = outcome
                 if on_result:
                     on_result(task)
             bar.update(1)
@@ -374,14 +381,25 @@ def run_experiment(
     return results
 
 
-CHUNKS_PER_WORKER = 4
-"""Chunks of tasks per worker: few enough that each carries several runs, enough to balance."""
+CHUNK_SHARE = 4
+"""A chunk holds 1 / (CHUNK_SHARE x workers) of the tasks not yet in a chunk (at least one)."""
 
 
 def chunked(tasks: list[Task], workers: int) -> list[list[Task]]:
-    """``tasks`` in about :data:`CHUNKS_PER_WORKER` x ``workers`` chunks of consecutive tasks."""
-    size = max(1, -(-len(tasks) // (CHUNKS_PER_WORKER * max(1, workers))))
-    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    """``tasks`` in chunks of consecutive tasks that shrink towards the end (guided scheduling).
+
+    Each chunk holds 1 / (:data:`CHUNK_SHARE` x ``workers``) of the tasks left. The first
+    chunks carry many runs each (few round trips to the workers); the last carry one or two,
+    so that the workers finish at about the same time instead of one waiting for the
+    other's last large chunk.
+    """
+    chunks: list[list[Task]] = []
+    start, share = 0, CHUNK_SHARE * max(1, workers)
+    while start < len(tasks):
+        size = max(1, (len(tasks) - start) // share)
+        chunks.append(tasks[start : start + size])
+        start += size
+    return chunks
 
 
 def executor_workers(executor: Executor) -> int:
@@ -399,13 +417,13 @@ def _dispatch(
     executor: Executor | None,
     workers: int,
     writer: PartWriter | None = None,
-) -> Iterable[tuple[Task, RunOutput | Failed | None]]:
+) -> Iterable[tuple[Task, RunOutput | Failed]]:
     """Run ``tasks`` and yield (task, output) as they finish.
 
     One worker: in this process, one task at a time. Otherwise a pool started once for the
-    experiment (a local one sends the points' scenarios once to each worker as it starts; an
-    executor given gets them with each chunk, validated once per worker), tasks in chunks,
-    each worker saving its own parts through ``writer``.
+    experiment (a local one sends the points' scenarios once to each worker as it starts; with
+    an executor given, each chunk carries the scenarios of its own points, validated once per
+    worker), tasks in chunks, each worker saving its own parts through ``writer``.
     """
     data = [s.to_dict() for s in scenarios]
     if executor is None and workers <= 1:
@@ -427,7 +445,12 @@ def _dispatch(
     try:
         with one_math_thread_each() if own else nullcontext():  # workers start on submit
             futures = {
-                executor.submit(run_chunk, None if own else data, chunk, writer): chunk
+                executor.submit(
+                    run_chunk,
+                    None if own else {t.point: data[t.point] for t in chunk},
+                    chunk,
+                    writer,
+                ): chunk
                 for chunk in chunked(tasks, workers)
             }
         for future in as_completed(futures):

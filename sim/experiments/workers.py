@@ -20,7 +20,7 @@ WORKER_PRELOAD = ("sim.experiments.experiment", "sim.model.model")
 """Modules a local worker needs for its tasks: imported once, by the process workers fork from."""
 
 
-def worker_context():
+def worker_context(extra: tuple[str, ...] = ()):
     """How local workers start: forked from a server that has imported :data:`WORKER_PRELOAD`.
 
     A spawned worker imports the package and its libraries (Mesa, pandas, pyarrow) itself,
@@ -32,7 +32,7 @@ def worker_context():
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(WORKER_PRELOAD))
+    context.set_forkserver_preload([*WORKER_PRELOAD, *extra])
     return context
 
 
@@ -91,14 +91,14 @@ def one_math_thread_each() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def warm_up() -> None:
+def warm_up(extra: tuple[str, ...] = ()) -> None:
     """Start the fork server now, while this process loads the scenario and imports the rest.
 
     The server imports what workers need in the meantime. Nothing happens where workers are
     spawned.
     """
     with one_math_thread_each():
-        if worker_context().get_start_method() == "forkserver":
+        if worker_context(extra).get_start_method() == "forkserver":
             from multiprocessing import forkserver
 
             forkserver.ensure_running()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -1199,7 +1200,10 @@ def _lay_out_once(fig: Figure, dpi: float) -> None:
 
 
 def write_figures(
-    results: Results, out_dir: str | Path, figures: dict[str, Figure] | None = None
+    results: Results,
+    out_dir: str | Path,
+    figures: dict[str, Figure] | None = None,
+    processes: int = 1,
 ) -> list[Path]:
     """Write every figure the results allow as PNG and SVG into ``out_dir/figures/``.
 
@@ -1210,16 +1214,31 @@ def write_figures(
         results: Experiment results.
         out_dir: The results folder.
         figures: Figures already drawn (:func:`make_figures`), so the report can reuse them.
+        processes: Processes that draw and write the figures, each its share of
+            :data:`FIGURES` (where processes fork: Linux; elsewhere one). Ignored when
+            ``figures`` are given. A figure's bytes do not depend on the process that wrote it.
 
     Returns:
         The paths written, PNG then SVG for each figure, in :data:`FIGURES` order.
     """
-    from sim.experiments.storage import atomic_write
-
     folder = Path(out_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
+    if figures is not None:
+        return _write_drawn(figures, folder)
+    names = list(FIGURES)
+    processes = max(1, min(processes, len(names)))
+    if processes == 1 or not _can_fork():
+        return _draw_and_write(results, folder, names)
+    written = _forked_shares(results, folder, [names[i::processes] for i in range(processes)])
+    order = {name: i for i, name in enumerate(names)}
+    return sorted(written, key=lambda p: (order[p.stem], p.suffix != ".png"))
+
+
+def _write_drawn(figures: dict[str, Figure], folder: Path) -> list[Path]:
+    from sim.experiments.storage import atomic_write
+
     written = []
-    for name, fig in (make_figures(results) if figures is None else figures).items():
+    for name, fig in figures.items():
         _lay_out_once(fig, float(STYLE["savefig.dpi"]))
         for fmt in ("png", "svg"):
             data = figure_bytes(fig, fmt)
@@ -1227,6 +1246,73 @@ def write_figures(
             atomic_write(path, lambda p, data=data: p.write_bytes(data))
             written.append(path)
     return written
+
+
+def _draw_and_write(results: Results, folder: Path, names: list[str]) -> list[Path]:
+    """Draw the figures ``names`` (those the results allow) and write them, one at a time."""
+    written = []
+    for name in names:
+        fig = FIGURES[name](results)
+        if fig is not None:
+            written += _write_drawn({name: fig}, folder)
+    return written
+
+
+def _can_fork() -> bool:
+    """Whether this process can fork workers that share its memory (Linux: macOS's fork is unsafe)."""
+    import sys
+
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def _forked_shares(results: Results, folder: Path, shares: list[list[str]]) -> list[Path]:
+    """Draw and write ``shares[0]`` here and every other share in a forked child, at once.
+
+    A child starts with this process's memory (the results, the imported libraries) and
+    sends back the paths it wrote through a pipe; a child that fails makes this raise.
+    """
+    import json
+
+    children: list[tuple[int, int]] = []
+    try:
+        for share in shares[1:]:
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: its share, then out without running this process's exit
+                os.close(read)
+                code = 0
+                try:
+                    message = json.dumps([str(p) for p in _draw_and_write(results, folder, share)])
+                except BaseException as exc:  # any failure, for the parent to report
+                    message, code = json.dumps(f"{type(exc).__name__}: {exc}"), 1
+                with os.fdopen(write, "w") as pipe:
+                    pipe.write(message)
+                os._exit(code)
+            os.close(write)
+            children.append((pid, read))
+        written = _draw_and_write(results, folder, shares[0])
+        errors = []
+        while children:
+            pid, read = children[-1]
+            with os.fdopen(read) as pipe:
+                answer = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            children.pop()
+            message = json.loads(answer or '"ended without an answer"')
+            if os.waitstatus_to_exitcode(status) != 0 or isinstance(message, str):
+                errors.append(message if isinstance(message, str) else f"exit status {status}")
+            else:
+                written += [Path(p) for p in message]
+        if errors:
+            raise RuntimeError("drawing the figures failed: " + "; ".join(errors))
+        return written
+    finally:
+        for pid, read in children:  # interrupted: end the children still drawing
+            with contextlib.suppress(OSError):
+                os.close(read)
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
 
 
 __all__ = [

@@ -249,7 +249,7 @@ def test_resume_of_a_finished_folder_with_its_own_settings_rewrites_only_the_rep
 
     reported = []
     monkeypatch.setattr(figures, "make_figures", lambda results: {})
-    monkeypatch.setattr(figures, "write_figures", lambda results, out, drawn=None: [])
+    monkeypatch.setattr(figures, "write_figures", lambda results, out, drawn=None, **kw: [])
     monkeypatch.setattr(
         report, "write_report", lambda results, out, figures=None: reported.append(results)
     )
@@ -333,7 +333,7 @@ def alive(pid):
 def test_ctrl_c_while_figures_are_written_prints_no_traceback(tmp_path, capsys, monkeypatch):
     import sim.ui.figures as figures
 
-    def interrupted(results, out, drawn=None):
+    def interrupted(results, out, drawn=None, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(figures, "write_figures", interrupted)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import html
+import os
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -84,12 +86,36 @@ def test_figures_are_written_as_png_and_svg_the_same_every_time(small, tmp_path)
             assert b"<svg" in data[:2000] and data.rstrip().endswith(b"</svg>")
     assert sorted(p.name for p in (folder / "figures").iterdir()) == sorted(p.name for p in paths)
 
-    # the same results give byte-identical files
-    again = write_figures(small, tmp_path / "second")
+    # the same results give byte-identical files, whichever process drew them (three
+    # processes: each figure drawn in a forked child or here, in turn)
+    again = write_figures(small, tmp_path / "second", processes=3)
     for a, b in zip(paths, again, strict=True):
         assert a.name == b.name and a.read_bytes() == b.read_bytes(), a.name
     svg = paths[1].read_text()
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="figures are forked on Linux")
+def test_a_figure_that_fails_in_a_forked_process_fails_the_whole_write(
+    small, tmp_path, monkeypatch
+):
+    import sim.ui.figures as figures
+
+    def broken(results):
+        raise ValueError("no such column")
+
+    parent = os.getpid()
+
+    def drawn_here(results):
+        assert os.getpid() == parent, "the first share is drawn in this process"
+        return figures.adoption_figure(results)
+
+    monkeypatch.setitem(figures.FIGURES, "adoption", drawn_here)
+    monkeypatch.setitem(figures.FIGURES, "retention", broken)  # the second share: a child's
+    with pytest.raises(RuntimeError, match="ValueError: no such column"):
+        write_figures(small, tmp_path, processes=2)
+    assert (tmp_path / "figures" / "adoption.png").exists(), "this process's share was written"
+    assert not list((tmp_path / "figures").glob("retention.*")), "nothing of the failed figure"
 
 
 def test_png_files_hold_the_pixels_matplotlib_draws(small):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import sys
 from importlib import import_module
 
@@ -52,8 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def console() -> int:
+    """The ``mentorsim`` command: :func:`main`, then a quick exit.
+
+    The objects the command leaves (the modules of pandas, scipy, matplotlib and Mesa, a few
+    million) are frozen out of the garbage collector first: the collections the interpreter
+    runs as it exits then skip them, about 0.4 s of a command that takes a few seconds.
+    Nothing is lost: the files are written and closed, and the exit functions still run.
+    """
+    code = main()
+    gc.freeze()
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``mentorsim`` console script."""
+    """Run ``mentorsim`` with ``argv`` (default: the command line); return its exit status."""
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

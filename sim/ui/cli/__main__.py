@@ -2,6 +2,6 @@
 
 import sys
 
-from sim.ui.cli import main
+from sim.ui.cli import console
 
-sys.exit(main())
+sys.exit(console())

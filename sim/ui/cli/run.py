@@ -17,7 +17,9 @@ from sim.ui.cli.common import (
     check_out_folder,
     executor_for,
     explicit_settings,
+    import_in_background,
     load_for_run,
+    local_processes,
     warm_local_workers,
 )
 
@@ -83,6 +85,9 @@ def _execute(args: argparse.Namespace, scenario, points_of: PointsOf) -> int:
     else:
         points = points_of(scenario)
     tasks = check_work_size(scenario, len(points or [{}]), replications)
+    if not args.no_report and (args.executor != "local" or min(local_processes(args), tasks) > 1):
+        # this process waits for its workers (and a Dask cluster to start) meanwhile
+        import_in_background("sim.ui.figures", "sim.ui.report")
     executor, workers, close = executor_for(args, tasks, scenario)
     show = not args.quiet and sys.stderr.isatty()
     try:
@@ -117,14 +122,13 @@ def _execute(args: argparse.Namespace, scenario, points_of: PointsOf) -> int:
 
 
 def _write_report(args: argparse.Namespace, results, out: Path, show: bool) -> int:
-    from sim.ui.figures import make_figures, write_figures
+    from sim.ui.figures import write_figures
     from sim.ui.report import write_report
     from sim.ui.terminal import stage
 
     try:
         with stage("drawing the figures", show):
-            drawn = make_figures(results)
-            figures = write_figures(results, out, drawn)
+            figures = write_figures(results, out, processes=local_processes(args))
         with stage("writing the report", show):
             # the PNG files just written, embedded as they are: nothing is drawn twice
             pngs = {path.stem: path.read_bytes() for path in figures if path.suffix == ".png"}
