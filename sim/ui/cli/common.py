@@ -16,7 +16,6 @@ from sim.core.errors import (
     OptionError,
     shown,
 )
-from sim.model.scenario import load_scenario
 
 __all__ = [
     "CONNECT_TIMEOUT_S",
@@ -116,6 +115,8 @@ def load_for_run(args: argparse.Namespace):
     for flag, path in RUN_FLAGS:
         if getattr(args, flag) is not None:
             overrides.append(f"{path}={getattr(args, flag)}")
+    from sim.model.scenario import load_scenario  # not imported to build the parser
+
     return load_scenario(args.file, overrides=overrides)
 
 

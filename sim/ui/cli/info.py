@@ -8,7 +8,6 @@ from importlib import import_module
 from pathlib import Path
 
 from sim.core.errors import MissingExtraError, OptionError
-from sim.model.scenario import load_scenario
 from sim.ui.cli.common import EXIT_FAILED, EXIT_USAGE, add_scenario_args, extra_hint
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -49,6 +48,7 @@ def add_parsers(sub) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     from sim.model.fit import check_runnable
+    from sim.model.scenario import load_scenario
 
     check_runnable(load_scenario(args.file, overrides=args.overrides))
     print("ok")

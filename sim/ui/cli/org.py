@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from sim.model.scenario import ScenarioError
+from sim.core.errors import ScenarioError
 from sim.ui.cli.common import add_scenario_args
 
 TOP = 20

@@ -7,7 +7,7 @@ import copy
 import sys
 from pathlib import Path
 
-from sim.model.scenario import ScenarioError
+from sim.core.errors import ScenarioError
 from sim.ui.cli.common import (
     EXIT_FAILED,
     add_run_args,
