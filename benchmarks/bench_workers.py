@@ -369,11 +369,9 @@ def verdicts(results: dict) -> dict:
         out[key] = {"measured": speed, "target": f">= {target}", "met": speed >= target}
     drawn = results["figures_and_report"]["figures_and_report_s"]
     limit = TARGETS["figures_and_report_240_runs_s_max"]
-    out[f"figures and report, {results['figures_and_report']['runs']} runs: s"] = {
-        "measured": drawn,
-        "target": f"< {limit}",
-        "met": drawn < limit,
-    }
+    out[f"figures and report, {results['figures_and_report']['runs']} runs: s"] = _below(
+        drawn, limit
+    )
     return (
         out
         | import_verdicts(results["imports"])
@@ -381,15 +379,16 @@ def verdicts(results: dict) -> dict:
     )
 
 
+def _below(measured: float, limit: float) -> dict:
+    """A verdict: ``measured`` against a target of less than ``limit``."""
+    return {"measured": measured, "target": f"< {limit}", "met": measured < limit}
+
+
 def import_verdicts(rows: list[dict]) -> dict:
     """The import-time targets, for this checkout's rows (not a revision timed beside it)."""
     limit = TARGETS["import_s_max"]
     return {
-        f"{row['command']}: import s": {
-            "measured": row["import_s"],
-            "target": f"< {limit}",
-            "met": row["import_s"] < limit,
-        }
+        f"{row['command']}: import s": _below(row["import_s"], limit)
         for row in rows
         if row.get("checkout") in (None, "this checkout")
         and row["command"] not in (RUN_LIBRARIES, SPAWNED_WORKER)
@@ -400,11 +399,7 @@ def worker_start_verdicts(rows: list[dict]) -> dict:
     """The target of a worker's start: ready for its first run within the import limit."""
     limit = TARGETS["import_s_max"]
     return {
-        f"a local worker's start ({row['worker']}): s": {
-            "measured": row["ready_s"],
-            "target": f"< {limit}",
-            "met": row["ready_s"] < limit,
-        }
+        f"a local worker's start ({row['worker']}): s": _below(row["ready_s"], limit)
         for row in rows
         if row["worker"] != "spawned"
     }

@@ -17,6 +17,7 @@ import contextlib
 import functools
 import io
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -1260,8 +1261,6 @@ def _draw_and_write(results: Results, folder: Path, names: list[str]) -> list[Pa
 
 def _can_fork() -> bool:
     """Whether this process can fork workers that share its memory (Linux: macOS's fork is unsafe)."""
-    import sys
-
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 

@@ -151,13 +151,18 @@ def check_out_folder(path: Path, resume: bool) -> None:
         )
 
 
+def requested_workers(args: argparse.Namespace) -> int:
+    """``--workers``, or the number of cores when it is not given."""
+    return args.workers if args.workers is not None else (os.cpu_count() or 1)
+
+
 def warm_local_workers(args: argparse.Namespace) -> None:
     """Start local workers' fork server first thing, when there will be more than one worker.
 
     It imports what workers need (about a second) while this process loads the scenario.
     A ``dask-local`` cluster's workers fork from it too, with Dask imported as well.
     """
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    workers = requested_workers(args)
     if args.executor in ("local", "dask-local") and workers > 1:
         from sim.experiments.workers import warm_up
 
@@ -166,8 +171,7 @@ def warm_local_workers(args: argparse.Namespace) -> None:
 
 def local_processes(args: argparse.Namespace) -> int:
     """Processes for the command's own work (its figures): ``--workers``, one per core at most."""
-    cores = os.cpu_count() or 1
-    return max(1, min(args.workers if args.workers is not None else cores, cores))
+    return max(1, min(requested_workers(args), os.cpu_count() or 1))
 
 
 def import_in_background(*modules: str) -> None:
@@ -203,7 +207,7 @@ def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
         tasks: Runs to do (no more workers are started than there are runs).
         scenario: The scenario, to check that the local workers fit in memory.
     """
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    workers = requested_workers(args)
     if workers < 1:
         raise OptionError([f"--workers: must be at least 1 (got {shown(workers)})"])
     workers = min(workers, max(tasks, 1))
@@ -226,13 +230,12 @@ def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
 
     from sim.experiments.workers import worker_context
 
-    with dask.config.set(DASK_LOCAL_CONFIG):
-        # workers fork from the server warm_local_workers started, where there is one
-        method = worker_context().get_start_method()
-        with dask.config.set({"distributed.worker.multiprocessing-method": method}):
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
+    # workers fork from the server warm_local_workers started, where there is one
+    method = {"distributed.worker.multiprocessing-method": worker_context().get_start_method()}
+    with dask.config.set({**DASK_LOCAL_CONFIG, **method}):
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
     client = Client(cluster)
 
     def close() -> None:
