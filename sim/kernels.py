@@ -12,8 +12,8 @@ for: exactly where it only reorders or skips work, in distribution where it draw
 * :class:`NeighbourSums`: ``network @ values`` as ring shifts plus a small sparse rest.
 * :func:`count_by_group`: adopters per group, counted over bit patterns in one pass.
 * :func:`tie_counts`: ties, cross-generation and cross-group ties from the neighbour counts.
-* :func:`positive_gap_mean_f32`: a pairing score's skill term for a block, in float32, to rule
-  out most of the block before scoring the rest exactly.
+* :func:`positive_gap_mean_f32_blocks`: a pairing score's skill term for each mentee and its
+  blocks of mentors, in float32, to rule out most of them before scoring the rest exactly.
 
 **Float32.** Sums over the network run in float32: the network is 0/1 and the summed values lie
 in [0, 1] (skills, resistance) or are small whole numbers (counts, exact in float32 up to 2**24),
@@ -331,7 +331,7 @@ __all__ = [
 
 
 def gap_f32_error(n_skills: int, top_skill: float) -> float:
-    """A bound of the error of :func:`positive_gap_mean_f32` (twice the worst case below).
+    """A bound of the error of :func:`positive_gap_mean_f32_blocks` (twice the worst case below).
 
     With ``u = 2**-24`` (float32 rounding) and skills at most ``top`` in size: rounding both
     skills and subtracting errs by at most ``3u * 2top``, which ``max(0, .)`` does not enlarge;
@@ -341,25 +341,33 @@ def gap_f32_error(n_skills: int, top_skill: float) -> float:
     return 2.0 * (10 + 2 * n_skills) * 2.0**-24 * max(1.0, float(top_skill))
 
 
-def positive_gap_mean_f32(mentor: np.ndarray, mentee: np.ndarray) -> np.ndarray:
-    """Mean over skill columns of ``max(0, mentor - mentee)`` for a block, in float32.
+def positive_gap_mean_f32_blocks(
+    mentor: np.ndarray, mentee: np.ndarray, blocks: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """Mean over skill columns of ``max(0, mentor - mentee)`` per mentee and block, in float32.
+
+    Entry ``[i, j]`` pairs mentee ``rows[i]`` with mentor ``j`` of block ``blocks[i]``.
 
     The plain rule (:meth:`sim.program.pairing.scores.Scorer.transfer`) runs in float64; this
     gives the same within :func:`gap_f32_error`, at half the memory traffic, so that a search
-    can rule out most of a block and score the rest exactly.
+    can rule out most of the blocks a mentee still has to look at and score the rest exactly.
+    Each mentee is paired only with its own blocks, not with the union of a query's blocks.
 
     Args:
-        mentor: (skills, mentors) float32 skill values of the block's mentors.
-        mentee: (skills, mentees) float32 skill values of the block's mentees.
+        mentor: (skills, blocks, block size) float32 skill values of the mentors by block.
+        mentee: (skills, mentees) float32 skill values.
+        blocks: Block indices, aligned with ``rows``.
+        rows: Mentee indices (columns of ``mentee``).
 
     Returns:
-        (mentees, mentors) float32 means; zeros without skill columns.
+        (len(rows), block size) float32 means; zeros without skill columns.
     """
     n_skills = mentor.shape[0]
-    acc = np.zeros((mentee.shape[1], mentor.shape[1]), dtype=np.float32)
+    acc = np.zeros((len(rows), mentor.shape[2]), dtype=np.float32)
     tmp = np.empty_like(acc)
     for f in range(n_skills):
-        np.subtract(mentor[f][None, :], mentee[f][:, None], out=tmp)
+        np.take(mentor[f], blocks, axis=0, out=tmp)
+        tmp -= mentee[f].take(rows)[:, None]
         np.maximum(tmp, np.float32(0.0), out=tmp)
         acc += tmp
     if n_skills:

@@ -8,8 +8,8 @@ Mentees rank mentors much alike: the most skilled and the most willing first. Th
 keeps the mentors in that common ranking (the mentor's side of the score for a typical
 mentee) and, for the mentors from every block boundary to the end, a bound of any mentee's
 score (:class:`~sim.program.pairing.scores.SuffixBound`). A query scores the open mentors at
-the front, in dense blocks shared by all the query's mentees, and goes further only for the
-mentees whose bound of the rest still reaches their k-th best score found. The k-th best only
+the front, each mentee only the 64-mentor blocks whose bound still reaches its k-th best score
+found, and goes further only for the mentees whose bound of the rest still reaches it. The k-th best only
 rises and every mentor left unscored is below it, so the answer is the one a full row of
 scores would give, ties by mentor position included.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import gap_f32_error, positive_gap_mean_f32
+from sim.kernels import gap_f32_error, positive_gap_mean_f32_blocks
 from sim.program.pairing.scores import BLOCK_ENTRIES, Scorer, SuffixBound
 
 
@@ -63,6 +63,14 @@ class _Best:
         return cols, vals, complete
 
 
+def _by_block(values: np.ndarray, step: int) -> np.ndarray:
+    """Per-mentor values (last axis) as ``(..., blocks, step)``, zero-padded to whole blocks."""
+    n = values.shape[-1]
+    out = np.zeros((*values.shape[:-1], -(-n // step) * step), dtype=values.dtype)
+    out[..., :n] = values
+    return out.reshape(*values.shape[:-1], -1, step)
+
+
 def _expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenated ranges ``starts[i] : starts[i] + lengths[i]``."""
     offsets = np.cumsum(lengths) - lengths
@@ -105,9 +113,9 @@ class Frontier:
     mentee's best open mentors lie near the front of that common ranking. The mentors are kept
     in it (:func:`ranking`), and a :class:`~sim.program.pairing.scores.SuffixBound` bounds the
     scores of the mentors from any block boundary to the end. A query scores the open mentors
-    of a window at the front, in dense blocks shared by the query's mentees, and doubles the
-    window of a mentee until the bound of everything behind it falls below the mentee's k-th
-    best score found. Mentors that fill up are closed: skipped, and removed from the bounds
+    of a window at the front, each mentee with the blocks whose bound still reaches its k-th
+    best score found, and doubles the window of a mentee until the bound of everything behind
+    it falls below that score. Mentors that fill up are closed: skipped, and removed from the bounds
     every :data:`TAIL_REFRESH` blocks that lost one.
 
     Args:
@@ -126,10 +134,19 @@ class Frontier:
         keep = np.ones(n, dtype=bool) if live is None else np.asarray(live, dtype=bool)
         if only == "underrepresented":
             keep = keep & sc.mentor_ur
-        self.live = keep[self.order]
+        step = TAIL_STEP
+        n_blocks = -(-n // step)
+        padded = np.zeros(n_blocks * step, dtype=bool)  # live mentors, by block of the tails
+        padded[:n] = keep[self.order]
+        self.live = padded[:n]  # a view: closing a mentor updates the blocks too
+        self._live_blocks = padded.reshape(n_blocks, step)
         self.first = 0
-        self.tail = SuffixBound(self.sc, self.live, TAIL_STEP)
-        self._focus32 = self.sc.mentor_focus.astype(np.float32)
+        self.tail = SuffixBound(self.sc, self.live, step)
+        self._focus_blocks = _by_block(self.sc.mentor_focus.astype(np.float32), step)
+        self._mentee32 = self.sc.mentee_focus.astype(np.float32)
+        self._willing_blocks = _by_block(self.sc.willing, step)
+        self._dept_blocks = _by_block(self.sc.mentor_dept, step)
+        self._ur_blocks = _by_block(self.sc.mentor_ur.astype(np.float64), step)
         n_focus = len(self.sc.mentor_focus)
         self._error = (
             self.sc.weights.skill * gap_f32_error(n_focus, self.sc.top_skill) + self.sc.margin
@@ -165,9 +182,10 @@ class Frontier:
         Args:
             rows: Mentee positions.
             k: Entries per row.
-            accept: Optional further rule with ``refuses(rows, idx)`` (a mask of a block where
-                the mentor surely refuses) and ``members(rows, idx)`` (a mask of the
-                aligned pairs, mentee position and member, in which the mentor would accept).
+            accept: Optional further rule with ``refuses(rows, idx)`` (a mask of aligned pairs,
+                mentee position and member, in which the mentor surely refuses: a cheap
+                first test) and ``members(rows, idx)`` (a mask of the aligned pairs in which
+                the mentor would accept).
 
         Returns:
             ``(mentors, values, complete)``: ``(len(rows), k)`` mentor positions (-1 past a
@@ -181,74 +199,62 @@ class Frontier:
         start, width = self._advance(), max(FRONTIER_START, 2 * k)
         while pending.size and start < n:
             end = min(n, -(-(start + width) // step) * step)  # a block boundary
-            self._score(
-                rows,
-                pending,
-                self._members(rows[pending], start, end, found.lower[pending]),
-                found,
-                accept,
-            )
+            self._score(rows, pending, start, end, found, accept)
             if end < n:
                 ub = self.tail.bound(self.sc, rows[pending], end // step)
                 pending = pending[ub >= found.lower[pending]]
             start, width = end, 2 * width
         return found.result(self.order)
 
-    def _members(self, rows, start: int, end: int, lower: np.ndarray) -> np.ndarray:
-        """Open mentors in ``start:end`` of the blocks some row's bound there still reaches."""
-        step = self.tail.step
-        blocks = np.arange(start // step, -(-end // step))
-        ub = self.tail.bound(self.sc, rows[:, None], blocks[None, :], blocks=True)
-        keep = np.repeat((ub >= lower[:, None]).any(axis=0), step)[: end - blocks[0] * step]
-        keep = keep[start - blocks[0] * step :] & self.live[start:end]
-        return start + np.flatnonzero(keep)
+    def _score(self, rows, pending, start: int, end: int, found: _Best, accept=None) -> None:
+        """Score the open mentors of ``start:end`` that can enter each pending row's list.
 
-    def _score(self, rows, pending, members, found: _Best, accept=None) -> None:
-        """Score ``members`` for the ``pending`` rows in blocks; keep what can enter the lists.
-
-        A block is scored coarsely first (the skill term in float32,
-        :func:`~sim.kernels.positive_gap_mean_f32`); only entries that could be among a row's
-        ``k`` best within the coarse score's error are scored exactly.
+        Each row is scored only against the blocks its own bound still reaches, first coarsely
+        (the skill term in float32, :func:`~sim.kernels.positive_gap_mean_f32_blocks`), about
+        :data:`BLOCK_ENTRIES` scores at a time; only pairs that could be among a row's ``k``
+        best within the coarse score's error are scored exactly and checked against the rules
+        (allowed pairs, the frontier's restriction, ``accept``).
         """
-        size = max(1, BLOCK_ENTRIES // max(1, len(pending)))
-        sc, r = self.sc, rows[pending]
-        banned_row, banned = self._banned(r)
-        slack = 2.0 * self._error
-        for a in range(0, len(members), size):
-            cols = members[a : a + size]
-            coarse = self._coarse(r, cols)
-            at = np.minimum(np.searchsorted(cols, banned), len(cols) - 1)
-            hit = cols[at] == banned
-            coarse[banned_row[hit], at[hit]] = -np.inf
+        step, sc = self.tail.step, self.sc
+        blocks = np.arange(start // step, -(-end // step))
+        r = rows[pending]
+        ub = self.tail.bound(sc, r[:, None], blocks[None, :], blocks=True)
+        at_row, at_block = np.nonzero(ub >= found.lower[pending][:, None])
+        at_block = blocks[at_block]
+        live = self._live_blocks
+        slots = np.arange(step)
+        slack, size = 2.0 * self._error, max(1, BLOCK_ENTRIES // step)
+        for a in range(0, len(at_row), size):
+            place, block = at_row[a : a + size], at_block[a : a + size]
+            coarse = self._coarse(r[place], block)
+            floor = found.lower[pending[place]] - slack
+            i, j = np.nonzero((coarse >= floor[:, None]) & live[block])
+            place, cols = place[i], block[i] * step + slots[j]
+            e = r[place]
+            if accept is not None:
+                ok = ~accept.refuses(e, cols)
+                place, cols, e = place[ok], cols[ok], e[ok]
+            vals = sc.match(e, cols)
+            keep = (vals >= found.lower[pending[place]]) & sc.allowed(e, cols)
             if self.only == "cross_department":
-                coarse[sc.mentee_dept[r][:, None] == sc.mentor_dept[cols][None, :]] = -np.inf
+                keep &= sc.mentee_dept[e] != sc.mentor_dept[cols]
             if accept is not None:
-                coarse[accept.refuses(r, cols)] = -np.inf
-            floor = found.lower[pending]
-            at_row, at_col = np.nonzero((coarse >= (floor - slack)[:, None]) & (coarse > -np.inf))
-            vals = sc.match(r[at_row], cols[at_col])
-            keep = vals >= found.lower[pending[at_row]]
-            if accept is not None:
-                keep &= accept.members(r[at_row], cols[at_col])
-            found.add(pending[at_row[keep]], cols[at_col[keep]], vals[keep])
+                keep &= accept.members(e, cols)
+            found.add(pending[place[keep]], cols[keep], vals[keep])
 
-    def _coarse(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Match scores of a block within ``self._error``: the skill term in float32."""
+    def _coarse(self, rows: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+        """Match scores of each row with the mentors of its block, within ``self._error``.
+
+        ``(len(rows), step)``: the skill term in float32; slots past the last mentor score
+        whatever their zero padding gives (the caller masks them with the live mentors).
+        """
         sc, w = self.sc, self.sc.weights
-        gap = positive_gap_mean_f32(
-            self._focus32[:, cols], sc.mentee_focus[:, rows].astype(np.float32)
-        )
+        gap = positive_gap_mean_f32_blocks(self._focus_blocks, self._mentee32, blocks, rows)
         out = w.skill * gap.astype(np.float64)
-        out += sc.attitude(rows[:, None], cols[None, :])
+        out += (w.attitude * sc.receptive[rows])[:, None] * self._willing_blocks[blocks]
         if w.department:
-            out += sc.department(rows[:, None], cols[None, :])
+            dept = self._dept_blocks[blocks] != sc.mentee_dept[rows][:, None]
+            out += w.department * dept
         if w.diversity:
-            out += sc.diversity(rows[:, None], cols[None, :])
+            out += w.diversity * self._ur_blocks[blocks]
         return out
-
-    def _banned(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The pairs :meth:`Scorer.allowed` rules out for ``rows``: (place in rows, mentor)."""
-        pointer, mentors = self.sc.disallowed()
-        first, last = pointer[rows], pointer[rows + 1]
-        place = np.repeat(np.arange(len(rows)), last - first)
-        return place, mentors[_expand(first, last - first)]

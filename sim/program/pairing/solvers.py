@@ -304,7 +304,7 @@ class _Acceptance:
         self.pref[position], self.row[position] = (-np.inf, -1) if key is None else key
 
     def refuses(self, rows: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Mask of a block of (mentee rows, members idx) where the mentor surely refuses.
+        """Mask of aligned (mentee, member) pairs in which the mentor surely refuses.
 
         A mentee's preference is its level plus a mean skill gap that is at most its mean
         experience skill above the least experienced mentor's, so a mentor holding a mentee it
@@ -315,7 +315,7 @@ class _Acceptance:
             floor = sc.mentor_exp.min(axis=1, initial=np.inf)[:, None] if sc.n else 0.0
             gap = np.maximum(sc.mentee_exp - floor, 0.0).mean(axis=0) if len(sc.mentee_exp) else 0.0
             self.most = sc.mentee_level + gap + sc.margin
-        return self.most[rows][:, None] < self.pref[self.index.order[idx]][None, :]
+        return self.most[rows] < self.pref[self.index.order[idx]]
 
     def members(self, rows: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Mask of aligned (mentee, member) pairs in which the mentor would accept."""
