@@ -126,18 +126,19 @@ class Frontier:
 
     def __init__(self, sc: Scorer, only: str | None = None, live=None) -> None:
         self.only = only
-        n = sc.n
-        self.order = np.lexsort((np.arange(n), -ranking(sc)))
-        self.where = np.empty(n, dtype=np.int64)
-        self.where[self.order] = np.arange(n)
-        self.sc = sc.with_mentors(self.order)
-        keep = np.ones(n, dtype=bool) if live is None else np.asarray(live, dtype=bool)
+        keep = np.ones(sc.n, dtype=bool) if live is None else np.asarray(live, dtype=bool)
         if only == "underrepresented":
             keep = keep & sc.mentor_ur
+        members = np.flatnonzero(keep)  # only these can ever be live: blocks hold no others
+        self.order = members[np.lexsort((members, -ranking(sc)[members]))]
+        n = len(self.order)
+        self.where = np.full(sc.n, -1, dtype=np.int64)  # by mentor position; -1: not a member
+        self.where[self.order] = np.arange(n)
+        self.sc = sc.with_mentors(self.order)
         step = TAIL_STEP
         n_blocks = -(-n // step)
         padded = np.zeros(n_blocks * step, dtype=bool)  # live mentors, by block of the tails
-        padded[:n] = keep[self.order]
+        padded[:n] = True
         self.live = padded[:n]  # a view: closing a mentor updates the blocks too
         self._live_blocks = padded.reshape(n_blocks, step)
         self.first = 0
@@ -155,7 +156,7 @@ class Frontier:
     def close(self, position: int) -> None:
         """Mentor ``position`` takes no more mentees."""
         k = int(self.where[position])
-        if self.live[k]:
+        if k >= 0 and self.live[k]:
             self.live[k] = False
             self.tail.close(k)
 

@@ -98,9 +98,13 @@ class Scorer:
         return out
 
     def with_mentors(self, order: np.ndarray) -> Scorer:
-        """The same problem with the mentors reordered (column ``k`` is mentor ``order[k]``)."""
+        """The problem with mentors ``order``: column ``k`` is mentor ``order[k]``.
+
+        A subset of the mentors leaves the others out.
+        """
         out = object.__new__(Scorer)
         out.__dict__.update(self.__dict__)
+        out.n = len(order)
         out._disallowed = None
         for name in ("mentors", "willing", "mentor_dept", "mentor_ur", "mentor_depth"):
             setattr(out, name, getattr(self, name)[order])
@@ -273,7 +277,7 @@ class SuffixBound:
         self.weights, self.step, self.live = sc.weights, step, live  # live: the caller's array
         self.focus = sc.mentor_focus if len(sc.mentor_focus) else np.zeros((1, sc.n))
         self.willing, self.ur = sc.willing, sc.mentor_ur.astype(np.float64)
-        self.starts = np.arange(0, max(sc.n, 1), step)
+        self.starts = np.arange(0, sc.n, step)  # none without mentors: nothing to bound
         rows = [self._parts(slice(None), s, live) for s in TAIL_SKILL_GRID]
         rows.append([np.where(live, self.ur, -np.inf)])
         self.blocks = np.stack(

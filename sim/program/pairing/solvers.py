@@ -294,7 +294,7 @@ class _Acceptance:
 
     def __init__(self, index: Frontier) -> None:
         self.index = index
-        n = index.sc.n
+        n = len(index.where)  # every mentor position
         self.pref = np.full(n, -np.inf)  # by mentor position
         self.row = np.full(n, -1, dtype=np.int64)
         self.most: np.ndarray | None = None  # per mentee, the most any mentor can prefer it
