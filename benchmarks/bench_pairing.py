@@ -20,6 +20,11 @@ that is too large, an upper bound from linear-programming duality (:func:`dual_b
 policy is measured against it.
 
     .venv/bin/python benchmarks/bench_pairing.py [--sizes 2k 100k 1m] [--exact] [--limit S]
+    .venv/bin/python benchmarks/bench_pairing.py --sizes 1m --against REV --rounds 2 --out F
+
+With ``--against REV`` every policy is also run with git revision REV's package (exported with
+``git archive``), the two revisions in turn, ``--rounds`` times each on the same captured
+problem: the rows then hold both medians and their ratio, measured side by side.
 
 Writes ``benchmarks/results_pairing.json`` (``--sizes small`` writes only with ``--out``).
 """
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -47,6 +53,7 @@ from sim.core.rng import Streams
 from sim.program.design import POLICIES, ScoreWeights
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 SYNTHETIC = {"small": (3_000, 200, 2_000), "2k": (30_000, 2_000, 20_000)}
 PROGRAM = {"100k": 100_000, "1m": 1_000_000}
 STATE_FIELDS = [
@@ -179,19 +186,25 @@ def run_policy(path: Path, policy: str, seed: int) -> dict:
     }
 
 
-def in_child(path: Path, policy: str, seed: int, limit_s: float | None) -> dict:
-    """:func:`run_policy` in a fresh process (its own peak memory), stopped after ``limit_s``."""
+def in_child(path: Path, policy: str, seed: int, limit_s: float | None, root: Path = ROOT) -> dict:
+    """:func:`run_policy` in a fresh process (its own peak memory), stopped after ``limit_s``.
+
+    ``root`` holds the package that pairs (another revision's, exported, for ``--against``).
+    """
     code = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]); import bench_pairing as b; "
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import sim; "
+        "assert sim.__file__.startswith(sys.argv[5]), sim.__file__; import bench_pairing as b; "
         "print(json.dumps(b.run_policy(b.Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))))"
     )
     try:
         done = subprocess.run(
-            [sys.executable, "-c", code, str(HERE), str(path), policy, str(seed)],
+            [sys.executable, "-c", code, str(HERE), str(path), policy, str(seed), str(root)],
             check=True,
             capture_output=True,
             text=True,
             timeout=limit_s,
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
         )
     except subprocess.TimeoutExpired:
         return {"policy": policy, "seconds": None, "stopped_after_s": limit_s}
@@ -301,6 +314,24 @@ def dual_bound(path: Path, rounds: int = 3) -> float:
 # --------------------------------------------------------------------------------------------
 
 
+def exported(revision: str, scratch: Path) -> tuple[Path, str]:
+    """The package at git ``revision``, exported with ``git archive``, and its full hash."""
+    full = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    folder = scratch / f"rev-{full[:12]}"
+    folder.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", full, "sim"], check=True, cwd=ROOT, capture_output=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder, full
+
+
 def capture(name: str, seed: int, folder: Path) -> Path:
     """Build the problem of size ``name`` and save it (npz) in ``folder``."""
     start = time.perf_counter()
@@ -326,7 +357,7 @@ def measure(name: str, path: Path, args) -> dict:
         f"{'policy':<22}{'seconds':>9}{'cpu s':>9}{'peak MiB':>10}{'pairs':>8}{'mean score':>12}{'total':>13}"
     )
     for policy in args.policies:
-        row = in_child(path, policy, args.seed, args.limit)
+        row = _timed(path, policy, args)
         rows.append(row)
         if row["seconds"] is None:
             print(f"{policy:<22} stopped after {args.limit:.0f} s", flush=True)
@@ -349,6 +380,32 @@ def measure(name: str, path: Path, args) -> dict:
     return out
 
 
+def _timed(path: Path, policy: str, args) -> dict:
+    """One policy's row; with ``--against``, this revision and the other in turn, each
+    ``--rounds`` times: the run of median time, with the other's median time and the ratio."""
+    if args.against_root is None:
+        return in_child(path, policy, args.seed, args.limit)
+    runs: dict[str, list[dict]] = {"this": [], "against": []}
+    roots = {"this": ROOT, "against": args.against_root}
+    for r in range(args.rounds):
+        for name in list(roots)[r % 2 :] + list(roots)[: r % 2]:
+            runs[name].append(in_child(path, policy, args.seed, args.limit, roots[name]))
+    median = {}
+    for name, rows in runs.items():
+        times = sorted(
+            (x["seconds"] if x["seconds"] is not None else np.inf, i) for i, x in enumerate(rows)
+        )
+        median[name] = rows[times[(len(times) - 1) // 2][1]]
+    row = dict(median["this"])
+    row["each_s"] = [x["seconds"] for x in runs["this"]]
+    row["against_seconds"] = median["against"]["seconds"]
+    row["against_each_s"] = [x["seconds"] for x in runs["against"]]
+    row["against_total_score"] = median["against"].get("total_score")
+    if row["seconds"] is not None and row["against_seconds"]:
+        row["ratio_this_over_against"] = round(row["seconds"] / row["against_seconds"], 3)
+    return row
+
+
 def _optimum(path: Path, entries: int) -> tuple[str, float]:
     if entries <= 50_000_000:
         return "exact_optimum", exact_optimum(path)
@@ -368,6 +425,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--limit", type=float, default=None, help="seconds before a policy is stopped"
     )
+    parser.add_argument(
+        "--against",
+        default=None,
+        metavar="REV",
+        help="also time git revision REV's pairing, in turn with this one's (ratios side by side)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs of each policy per revision with --against"
+    )
     args = parser.parse_args(argv)
     sizes = ["small"] if args.small else args.sizes
     out = args.out or (None if sizes == ["small"] else HERE / "results_pairing.json")
@@ -379,6 +445,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     result["sizes"] = []
     with tempfile.TemporaryDirectory() as folder:
+        args.against_root = None
+        if args.against:
+            args.against_root, result["against"] = exported(args.against, Path(folder))
+            result["rounds"] = args.rounds
         for name in sizes:
             path = capture(name, args.seed, Path(folder))
             result["sizes"].append(measure(name, path, args))

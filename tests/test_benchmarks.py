@@ -65,3 +65,62 @@ def test_sensitivity_benchmark_writes_its_results(tmp_path):
     assert record["runs"] == 2 * 3 * 2 * 1 + 2 * 1 * 2, "2 trajectories x 3 points x 2 arms, noise"
     assert record["wall_s"] > 0 and record["model_runs_per_s_before"] > 0
     assert record["efficiency"] > 0, record
+
+
+def test_pairing_benchmark_compares_two_revisions_side_by_side(tmp_path):
+    """``--against HEAD``: both revisions pair the same problem, in turn, to the same total."""
+    out = tmp_path / "pairing.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_pairing.py"),
+            "--small",
+            "--policies",
+            "random",
+            "optimal",
+            "--against",
+            "HEAD",
+            "--rounds",
+            "2",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+    )
+    results = json.loads(out.read_text())
+    assert len(results["against"]) == 40 and results["rounds"] == 2
+    rows = results["sizes"][0]["results"]
+    assert [row["policy"] for row in rows] == ["random", "optimal"]
+    for row in rows:
+        assert len(row["each_s"]) == len(row["against_each_s"]) == 2
+        assert row["against_total_score"] == row["total_score"]  # one code, one problem
+        assert row["ratio_this_over_against"] > 0
+
+
+def test_search_statistics_are_ordered_as_they_must_be(tmp_path):
+    """The bound reaches at least the blocks the true best scores reach, and a query's union
+    at least each mentee's own blocks; the bound is never below the score."""
+    out = tmp_path / "stats.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "search_stats.py"),
+            "--sizes",
+            "small",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+    )
+    stats = json.loads(out.read_text())["small"]
+    per_mentee = stats["open_mentors_in_blocks_bound_reaches_per_mentee"]
+    together = stats["open_mentors_in_blocks_bound_reaches_for_32_mentees_together"]
+    assert stats["open_mentors_in_blocks_true_best_reaches_per_mentee"] <= per_mentee <= together
+    assert stats["bound_slack_per_mentor_mean"] >= 0 and stats["bound_slack_per_block_mean"] >= 0
+    assert stats["open_mentors"] < stats["mentors"]  # the first pairs closed some
