@@ -45,6 +45,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
+from revisions import exported
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from sim.core.organization import build_organization
@@ -314,24 +315,6 @@ def dual_bound(path: Path, rounds: int = 3) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def exported(revision: str, scratch: Path) -> tuple[Path, str]:
-    """The package at git ``revision``, exported with ``git archive``, and its full hash."""
-    full = subprocess.run(
-        ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    folder = scratch / f"rev-{full[:12]}"
-    folder.mkdir(parents=True)
-    archive = subprocess.run(
-        ["git", "archive", full, "sim"], check=True, cwd=ROOT, capture_output=True
-    )
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-    return folder, full
-
-
 def capture(name: str, seed: int, folder: Path) -> Path:
     """Build the problem of size ``name`` and save it (npz) in ``folder``."""
     start = time.perf_counter()
@@ -447,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         args.against_root = None
         if args.against:
-            args.against_root, result["against"] = exported(args.against, Path(folder))
+            args.against_root, result["against"] = exported(args.against, Path(folder), "sim")
             result["rounds"] = args.rounds
         for name in sizes:
             path = capture(name, args.seed, Path(folder))

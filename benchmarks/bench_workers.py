@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from revisions import exported
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -214,22 +215,6 @@ def _step_summary(times: list[tuple[float, float]], loads: list[float]) -> dict:
         "each_s": [t[1] for t in times],
         "loadavg_1min_before": loads,
     }
-
-
-def exported(revision: str, scratch: Path) -> tuple[Path, str]:
-    """The package at ``revision``, exported with ``git archive``, and its full hash."""
-    full = subprocess.run(
-        ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    folder = scratch / f"rev-{full[:12]}"
-    folder.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", full], check=True, cwd=ROOT, capture_output=True)
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-    return folder, full
 
 
 IMPORTS = {

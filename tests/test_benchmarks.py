@@ -67,28 +67,31 @@ def test_sensitivity_benchmark_writes_its_results(tmp_path):
     assert record["efficiency"] > 0, record
 
 
-def test_pairing_benchmark_compares_two_revisions_side_by_side(tmp_path):
-    """``--against HEAD``: both revisions pair the same problem, in turn, to the same total."""
-    out = tmp_path / "pairing.json"
+def _script(name: str, *args: str) -> None:
+    """Run ``benchmarks/NAME`` with ``args`` from the project's root; it must succeed."""
     subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_pairing.py"),
-            "--small",
-            "--policies",
-            "random",
-            "optimal",
-            "--against",
-            "HEAD",
-            "--rounds",
-            "2",
-            "--out",
-            str(out),
-        ],
+        [sys.executable, str(ROOT / "benchmarks" / name), *args],
         check=True,
         cwd=ROOT,
         capture_output=True,
         timeout=300,
+    )
+
+
+def test_pairing_benchmark_compares_two_revisions_side_by_side(tmp_path):
+    """``--against HEAD``: both revisions pair the same problem, in turn, to the same total."""
+    out = tmp_path / "pairing.json"
+    policies = ["--policies", "random", "optimal"]
+    _script(
+        "bench_pairing.py",
+        "--small",
+        *policies,
+        "--against",
+        "HEAD",
+        "--rounds",
+        "2",
+        "--out",
+        str(out),
     )
     results = json.loads(out.read_text())
     assert len(results["against"]) == 40 and results["rounds"] == 2
@@ -104,20 +107,7 @@ def test_search_statistics_are_ordered_as_they_must_be(tmp_path):
     """The bound reaches at least the blocks the true best scores reach, and a query's union
     at least each mentee's own blocks; the bound is never below the score."""
     out = tmp_path / "stats.json"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "search_stats.py"),
-            "--sizes",
-            "small",
-            "--out",
-            str(out),
-        ],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        timeout=300,
-    )
+    _script("search_stats.py", "--sizes", "small", "--out", str(out))
     stats = json.loads(out.read_text())["small"]
     per_mentee = stats["open_mentors_in_blocks_bound_reaches_per_mentee"]
     together = stats["open_mentors_in_blocks_bound_reaches_for_32_mentees_together"]
