@@ -365,7 +365,8 @@ def measure(name: str, path: Path, args) -> dict:
 
 def _timed(path: Path, policy: str, args) -> dict:
     """One policy's row; with ``--against``, this revision and the other in turn, each
-    ``--rounds`` times: the run of median time, with the other's median time and the ratio."""
+    ``--rounds`` times: this revision's run of median time (the lower of the middle two for an
+    even count), the other's median time chosen alike, and their ratio."""
     if args.against_root is None:
         return in_child(path, policy, args.seed, args.limit)
     runs: dict[str, list[dict]] = {"this": [], "against": []}
@@ -418,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds", type=int, default=1, help="runs of each policy per revision with --against"
     )
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds: must be at least 1 (got {args.rounds})")
     sizes = ["small"] if args.small else args.sizes
     out = args.out or (None if sizes == ["small"] else HERE / "results_pairing.json")
     result = {

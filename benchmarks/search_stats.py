@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "results_search_stats.json")
     args = parser.parse_args(argv)
+    if not 0.0 <= args.paired < 1.0:
+        parser.error(f"--paired: a share in [0, 1) of the mentees (got {args.paired})")
     out = {}
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes:

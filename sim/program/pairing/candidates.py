@@ -8,10 +8,10 @@ Mentees rank mentors much alike: the most skilled and the most willing first. Th
 keeps the mentors in that common ranking (the mentor's side of the score for a typical
 mentee) and, for the mentors from every block boundary to the end, a bound of any mentee's
 score (:class:`~sim.program.pairing.scores.SuffixBound`). A query scores the open mentors at
-the front, each mentee only the 64-mentor blocks whose bound still reaches its k-th best score
-found, and goes further only for the mentees whose bound of the rest still reaches it. The k-th best only
-rises and every mentor left unscored is below it, so the answer is the one a full row of
-scores would give, ties by mentor position included.
+the front, each mentee only against the 64-mentor blocks whose bound still reaches its k-th
+best score found, and goes further only for the mentees whose bound of the rest still reaches
+it. The k-th best only rises and every mentor left unscored is below it, so the answer is the
+one a full row of scores would give, ties by mentor position included.
 """
 
 from __future__ import annotations
@@ -71,12 +71,6 @@ def _by_block(values: np.ndarray, step: int) -> np.ndarray:
     return out.reshape(*values.shape[:-1], -1, step)
 
 
-def _expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated ranges ``starts[i] : starts[i] + lengths[i]``."""
-    offsets = np.cumsum(lengths) - lengths
-    return np.arange(int(lengths.sum())) + np.repeat(starts - offsets, lengths)
-
-
 def _run_starts(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For sorted keys: the start of each run of equal keys, and its length."""
     if not len(sorted_keys):
@@ -113,10 +107,11 @@ class Frontier:
     mentee's best open mentors lie near the front of that common ranking. The mentors are kept
     in it (:func:`ranking`), and a :class:`~sim.program.pairing.scores.SuffixBound` bounds the
     scores of the mentors from any block boundary to the end. A query scores the open mentors
-    of a window at the front, each mentee with the blocks whose bound still reaches its k-th
+    of a window at the front, each mentee against the blocks whose bound still reaches its k-th
     best score found, and doubles the window of a mentee until the bound of everything behind
-    it falls below that score. Mentors that fill up are closed: skipped, and removed from the bounds
-    every :data:`TAIL_REFRESH` blocks that lost one.
+    it falls below that score. Only the mentors that can take part are held. Mentors that fill
+    up are closed: skipped, and removed from the bounds every :data:`TAIL_REFRESH` blocks that
+    lost one.
 
     Args:
         sc: The problem; its weights are the ones queries maximize.
