@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sim.core.organization import build_organization
@@ -370,6 +370,91 @@ def test_optimal_on_candidates_is_exact_with_all_candidates_and_beats_its_backbo
     assert rule_violations(case, pairs, None, False) == []
     backbone_total = case.total(_serial_by_best_score(case))
     assert case.total(pairs) >= backbone_total - 1e-9, "candidate solve fell below its backbone"
+
+
+def _graph(case: Case, per_mentee: int = 3):
+    """A scorer of the case's mentors with room, their capacities, and a random graph of
+    allowed edges: a few per mentee plus one to every mentor (so every mentor is in it)."""
+    mentors, mentees, caps, *_ = full_problem(case)
+    assume(len(mentors) > 0)
+    sc = scores.Scorer(case.state, mentors, mentees, case.state.digital, case.weights, case.exclude)
+    rng = np.random.default_rng(case.seed)
+    ok = sc.allowed(np.arange(sc.m)[:, None], np.arange(sc.n)[None, :])
+    turn = (np.arange(sc.m)[:, None] + np.arange(sc.n)[None, :]) % sc.m  # mentee j % m first
+    first = turn[np.argmax(np.take_along_axis(ok, turn, axis=0), axis=0), np.arange(sc.n)]
+    reach = ok.any(axis=0)  # a mentor no mentee may have is in no optimum either
+    rows = np.concatenate([np.repeat(np.arange(sc.m), per_mentee), first[reach]])
+    cols = np.concatenate([rng.integers(0, sc.n, sc.m * per_mentee), np.flatnonzero(reach)])
+    keep = sc.allowed(rows, cols)
+    rows, cols = rows[keep], cols[keep]
+    return sc, caps, rows, cols, sc.match(rows, cols)
+
+
+def _assignment_total(sc, out) -> float:
+    r = np.array([i for i in sorted(out) for _ in out[i]], dtype=np.int64)
+    c = np.array([j for i in sorted(out) for j in out[i]], dtype=np.int64)
+    return float(sc.match(r, c).sum())
+
+
+@SETTINGS
+@given(case=cases())
+def test_graph_prices_are_the_duals_of_the_graphs_optimal_matching(case):
+    """Complementary slackness of the assignment's linear program, which any prices of an
+    optimal matching must meet once the relaxation reaches its fixed point."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(solvers, "PRICE_STEPS", 100_000)
+        sc, caps, rows, cols, score = _graph(case)
+        out = solvers.solve_sparse(sc, rows, cols, score, caps)
+        u, v = solvers.graph_prices(sc, caps, rows, cols, score, out)
+        assert (u >= 0).all() and (v >= 0).all()
+        seats = np.bincount([c for b in out.values() for c in b], minlength=sc.n)
+        assert (v[seats < caps] == 0).all(), "a mentor with a free seat has a price"
+        assert (u[rows] + v[cols] >= score - 1e-9).all(), "an edge gains at these prices"
+        m_r = np.array([r for r in sorted(out) for _ in out[r]], dtype=np.int64)
+        m_c = np.array([c for r in sorted(out) for c in out[r]], dtype=np.int64)
+        assert np.allclose(u[m_r] + v[m_c], sc.match(m_r, m_c), rtol=0, atol=1e-9)
+        left_out = np.setdiff1d(np.arange(sc.m), m_r)
+        assert np.allclose(u[left_out], 0.0, rtol=0, atol=1e-9)
+
+
+@SETTINGS
+@given(case=cases())
+def test_column_generation_pricing_everything_reaches_the_exact_optimum(case):
+    """With every mentor in the graph, windows and bands wider than the pool, and prices at
+    their fixed point, rounds stop only when no pair gains anywhere: the linear program's
+    optimality certificate, so the total is the dense exact optimum's."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(solvers, "PRICE_STEPS", 100_000)
+        monkeypatch.setattr(solvers, "PRICE_WINDOW", 10_000)
+        monkeypatch.setattr(solvers, "PRICE_ADD", 10_000)
+        sc, caps, rows, cols, score = _graph(case, per_mentee=1)
+        edges = rows, cols, score
+        out = solvers.solve_sparse(sc, *edges, caps)
+        start = _assignment_total(sc, out)
+        for _ in range(100):
+            edges, out, added = solvers.grow_and_resolve(sc, caps, edges, out, band=2 * sc.n + 2)
+            if not added:
+                break
+        assert not added, "column generation did not stop"
+        exact = _assignment_total(sc, solvers.assign_dense(sc, caps))
+        assert _assignment_total(sc, out) == pytest.approx(exact, abs=1e-9)
+        assert exact >= start - 1e-9
+
+
+@SETTINGS
+@given(case=cases(), band=st.integers(1, 6))
+def test_solving_in_bands_never_lowers_the_total_and_keeps_the_rules(case, band):
+    sc, caps, rows, cols, score = _graph(case)
+    few = np.random.default_rng(case.seed + 1).random(len(rows)) < 0.4
+    out = solvers.solve_sparse(sc, rows[few], cols[few], score[few], caps)
+    prices = np.random.default_rng(case.seed + 2).random(sc.n)
+    ladder = solvers.price_ladder(cols, prices)
+    new = solvers.solve_in_bands(sc, rows, cols, score, caps, out, ladder, band)
+    assert _assignment_total(sc, new) >= _assignment_total(sc, out) - 1e-9
+    edges = set(zip(rows.tolist(), cols.tolist(), strict=True))
+    assert all((r, c) in edges for r, b in new.items() for c in b), "a pair off the graph"
+    seats = np.bincount([c for b in new.values() for c in b], minlength=sc.n)
+    assert (seats <= caps).all()
 
 
 def _serial_by_best_score(case: Case):

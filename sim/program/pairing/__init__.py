@@ -38,9 +38,9 @@ rank mentors much alike (the most skilled and willing first), so a
 a bound of the scores of every tail, scores the front in dense blocks and stops where the bound
 of the rest falls below what was found; mentors that fill up leave it. Every policy gives
 exactly the pairs it would give on the full matrix, except ``optimal`` on large problems (more
-than ``EXACT_LIMIT`` entries), which is optimal over a candidate graph (each mentee's ``TOP_K``
-best mentors plus its partner in a serial assignment by best score; see
-:func:`optimal_policy`).
+than ``EXACT_LIMIT`` entries), which is optimal over a candidate graph (each mentee's best
+mentor plus its partner in a serial assignment by best score) grown by priced rounds of column
+generation (see :func:`optimal_policy`).
 """
 
 from __future__ import annotations

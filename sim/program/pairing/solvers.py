@@ -16,7 +16,8 @@ scoring most mentors. On that query:
 * :func:`draw_random` draws from the open allowed mentors by rank, counting them as the open
   mentors minus the few a reporting line excludes (a Fenwick tree over open mentors);
 * :func:`assign_dense` and :func:`assign_candidates` solve the assignment problem exactly, or
-  over a candidate graph.
+  over a candidate graph that column generation grows where the matching's dual prices say a
+  pair gains (:func:`grow_and_resolve`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections import deque
 import numpy as np
 
 from sim.program.pairing.candidates import Frontier
-from sim.program.pairing.scores import Scorer
+from sim.program.pairing.scores import BLOCK_ENTRIES, Scorer
 
 Assignment = dict[int, tuple[int, ...]]
 """Mentee position -> mentor positions."""
@@ -39,8 +40,24 @@ BATCH_ROWS = 32
 GREEDY_START = 32
 """Entries of a mentee's list in :func:`greedy` (a list is remade when its mentors fill up)."""
 
-TOP_K = 50
-"""Candidate mentors per mentee in ``optimal`` on large problems (plus its serial partner)."""
+TOP_K = 1
+"""Best mentors per mentee in ``optimal``'s first candidate graph (plus its serial partner);
+column generation adds the rest (:func:`grow_and_resolve`)."""
+
+PRICE_ROUNDS = 3
+"""Rounds of column generation on ``optimal``'s candidate graph (:func:`grow_and_resolve`)."""
+
+PRICE_WINDOW = 256
+"""Mentors of the graph, in price order, that :func:`priced_edges` prices each mentee against."""
+
+PRICE_ADD = 10
+"""Most edges :func:`priced_edges` adds per mentee and round."""
+
+PRICE_STEPS = 64
+"""Most relaxation steps of :func:`graph_prices`."""
+
+PRICE_BAND = 1024
+"""Mentors, in price order, of one band of :func:`solve_in_bands`."""
 
 EXACT_LIMIT = 1 << 21
 """Largest mentees x (mentors x capacity + mentees) that ``optimal`` solves exactly (dense)."""
@@ -545,11 +562,9 @@ def assign_candidates(sc: Scorer, capacity: np.ndarray) -> Assignment:
     Candidates of a mentee: its :data:`TOP_K` best allowed mentors, plus its partner in a
     serial assignment that serves mentees in order of their best score, highest first, each
     taking its best open mentor. That assignment lies in the graph, so the graph always holds
-    a full assignment and the result never scores below it. Edges go to each of a mentor's
-    ``capacity[c]`` copies at cost ``top - score`` (all >= 1), plus one private dummy per mentee
-    at cost ``top`` (score 0, left out); a minimum-cost full matching of the mentees
-    (:func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`) then maximizes the total
-    score over the candidate graph.
+    a full assignment and the result never scores below it. The graph is solved exactly
+    (:func:`solve_sparse`), then grown where its prices say it gains and solved again
+    (:func:`grow_and_resolve`, :data:`PRICE_ROUNDS` rounds), never lowering the total.
     """
     rows = np.arange(sc.m)
     k = min(TOP_K, sc.n)
@@ -566,8 +581,177 @@ def assign_candidates(sc: Scorer, capacity: np.ndarray) -> Assignment:
     e_cols = np.concatenate([cols.ravel(), b_cols])
     e_score = np.concatenate([vals.ravel(), sc.match(b_rows, b_cols)])
     keep = e_cols >= 0
-    e_rows, e_cols, e_score = e_rows[keep], e_cols[keep], e_score[keep]
-    return solve_sparse(sc, e_rows, e_cols, e_score, capacity)
+    edges = e_rows[keep], e_cols[keep], e_score[keep]
+    out = solve_sparse(sc, *edges, capacity)
+    for _ in range(PRICE_ROUNDS):
+        edges, out, added = grow_and_resolve(sc, capacity, edges, out)
+        if not added:
+            break
+    return out
+
+
+def grow_and_resolve(
+    sc: Scorer, capacity: np.ndarray, edges, out: Assignment, *, band: int | None = None
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], Assignment, int]:
+    """One round of column generation: ``(edges, assignment, edges added)``.
+
+    ``out`` is a matching that is optimal, or nearly, over ``edges`` (rows, cols, scores). The
+    round prices it (:func:`graph_prices`), adds the edges that gain at those prices
+    (:func:`priced_edges`) and solves the grown graph again, in price bands
+    (:func:`solve_in_bands`, ``band`` mentors each, :data:`PRICE_BAND` by default), which
+    never lowers the total. With no edge added, ``out`` is returned as it is.
+    """
+    rows, cols, score = edges
+    u, v = graph_prices(sc, capacity, rows, cols, score, out)
+    ladder = price_ladder(cols, v)
+    if not len(ladder):
+        return edges, out, 0
+    a_rows, a_cols, a_score = priced_edges(sc, rows, cols, u, v, out, ladder)
+    if not len(a_rows):
+        return edges, out, 0
+    rows = np.concatenate([rows, a_rows])
+    cols = np.concatenate([cols, a_cols])
+    score = np.concatenate([score, a_score])  # the new edges' mentors are on the ladder
+    out = solve_in_bands(sc, rows, cols, score, capacity, out, ladder, band or PRICE_BAND)
+    return (rows, cols, score), out, len(a_rows)
+
+
+def graph_prices(
+    sc: Scorer, capacity: np.ndarray, rows, cols, score, out: Assignment
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dual prices of a matching over a graph: ``(u, v)``, one per mentee and one per mentor.
+
+    The linear program of the assignment has one price ``v[j] >= 0`` per mentor (0 while it
+    has a free seat) and one share ``u[i] >= 0`` per mentee; for a matching that is optimal
+    over the graph there are prices with ``u[i] + v[j] >= score`` on every edge and equality
+    on the matched ones. Of those, these are the mentors' highest: ``u`` starts at 0, then in
+    turn each full mentor's price becomes the least that its pairs leave it (``score - u`` of
+    its mentees) and each mentee's share the most it could get from an edge at those prices
+    (0 at least). ``u`` only rises; it stops when nothing changes (one step per link of the
+    longest chain of trades in the graph) or after :data:`PRICE_STEPS` steps, short of the
+    fixed point then, which only leaves the prices a rougher guide for :func:`priced_edges`.
+    """
+    u, v = np.zeros(sc.m), np.zeros(sc.n)
+    if not out:
+        return u, v
+    m_rows = np.array(sorted(out), dtype=np.int64)
+    m_rows = np.repeat(m_rows, [len(out[r]) for r in m_rows.tolist()])
+    m_cols = np.array([c for r in sorted(out) for c in out[r]], dtype=np.int64)
+    m_score = sc.match(m_rows, m_cols)
+    full = np.bincount(m_cols, minlength=sc.n) >= capacity
+    by_col = np.argsort(m_cols, kind="stable")
+    col_start = np.flatnonzero(np.r_[True, np.diff(m_cols[by_col]) != 0])
+    owner = m_cols[by_col][col_start]
+    by_row = np.argsort(rows, kind="stable")
+    rows_s, cols_s, score_s = rows[by_row], cols[by_row], score[by_row]
+    row_start = np.flatnonzero(np.r_[True, np.diff(rows_s) != 0])
+    for _ in range(PRICE_STEPS):
+        left = np.minimum.reduceat((m_score - u[m_rows])[by_col], col_start)
+        v = np.zeros(sc.n)
+        v[owner] = np.where(full[owner], np.maximum(left, 0.0), 0.0)
+        best = np.zeros(sc.m)
+        best[rows_s[row_start]] = np.maximum.reduceat(score_s - v[cols_s], row_start)
+        best = np.maximum(best, 0.0)
+        if np.array_equal(best, u):
+            break
+        u = best
+    return u, v
+
+
+def price_ladder(cols: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The graph's mentors by price, cheapest first (ties by position)."""
+    graph = np.unique(cols)
+    return graph[np.lexsort((graph, v[graph]))]
+
+
+def _ladder_positions(sc: Scorer, ladder: np.ndarray, out: Assignment) -> np.ndarray:
+    """Each mentee's mentor's place on the ladder (0, the cheapest end, when left out)."""
+    where = np.zeros(sc.n, dtype=np.int64)
+    where[ladder] = np.arange(len(ladder))
+    mine = np.zeros(sc.m, dtype=np.int64)
+    for r, c in out.items():
+        mine[r] = where[c[0]]
+    return mine
+
+
+def priced_edges(
+    sc: Scorer, rows, cols, u, v, out: Assignment, ladder: np.ndarray, *, window=None, add=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges worth adding to a candidate graph: ``(rows, cols, scores)``.
+
+    Column generation, as for any linear program: at the graph's prices ``(u, v)`` an edge
+    ``(i, j)`` outside the graph can raise the total only if its reduced score
+    ``score - u[i] - v[j]`` is positive; with none anywhere, the matching is optimal over every
+    pair. Pricing every pair is the whole problem again, so each mentee is priced against the
+    ``window`` (:data:`PRICE_WINDOW`) mentors of the graph nearest its own mentor on the price
+    ladder: those it could trade with (a far dearer mentor costs more than it adds, a far
+    cheaper one is worse for everyone). A mentee left out is priced against the cheapest. Its
+    ``add`` (:data:`PRICE_ADD`) allowed edges of largest positive reduced score are returned.
+    """
+    width = min(window or PRICE_WINDOW, len(ladder))
+    k = min(add or PRICE_ADD, width)
+    low = np.clip(_ladder_positions(sc, ladder, out) - width // 2, 0, len(ladder) - width)
+    add_r, add_c, add_s = [], [], []
+    step = max(1, BLOCK_ENTRIES // width)
+    for a in range(0, sc.m, step):
+        block = np.arange(a, min(a + step, sc.m))
+        c = ladder[low[block][:, None] + np.arange(width)[None, :]]
+        r = np.broadcast_to(block[:, None], c.shape)
+        s = sc.match(r, c)
+        gain = s - u[block][:, None] - v[c]
+        gain[~sc.allowed(r, c) | (gain <= 0)] = -np.inf
+        top = np.argpartition(-gain, k - 1, axis=1)[:, :k]
+        ok = np.isfinite(np.take_along_axis(gain, top, axis=1))
+        add_r.append(r[:, :k][ok])
+        add_c.append(np.take_along_axis(c, top, axis=1)[ok])
+        add_s.append(np.take_along_axis(s, top, axis=1)[ok])
+    a_r, a_c, a_s = (np.concatenate(x) for x in (add_r, add_c, add_s))
+    new = ~np.isin(a_r * sc.n + a_c, rows * sc.n + cols)  # an edge of the graph has no gain
+    return a_r[new], a_c[new], a_s[new]
+
+
+def solve_in_bands(
+    sc: Scorer, rows, cols, score, capacity, out: Assignment, ladder: np.ndarray, band: int
+) -> Assignment:
+    """Re-solve a graph in bands of the price ladder, never lowering the total.
+
+    One sparse matching of a large graph whose edges all nearly tie at the current prices
+    is slow (its augmenting paths wander everywhere), and the trades that gain are between
+    mentors of like price. So the ladder is cut into bands of ``band`` mentors; a band's
+    problem holds the mentees whose mentor lies in it (those left out: the cheapest band) and
+    their edges into it, and is solved exactly (:func:`solve_sparse`). Bands share no mentor,
+    so their answers together are a matching; each band holds its mentees' current pairs, so
+    none scores less than before. A second pass with bands shifted by half a band lets
+    neighbouring bands trade.
+    """
+    where = np.zeros(sc.n, dtype=np.int64)
+    where[ladder] = np.arange(len(ladder))
+    for shift in (0, band // 2):
+        mine = _ladder_positions(sc, ladder, out)
+        row_band = (mine + shift) // band
+        inside = row_band[rows] == (where[cols] + shift) // band
+        order = np.argsort(row_band[rows[inside]], kind="stable")
+        b_rows, b_cols, b_score = rows[inside][order], cols[inside][order], score[inside][order]
+        starts, counts = np.unique(row_band[b_rows], return_index=True, return_counts=True)[1:]
+        new: Assignment = {}
+        for a, n in zip(starts.tolist(), counts.tolist(), strict=True):
+            mentees, local = np.unique(b_rows[a : a + n], return_inverse=True)
+            got = solve_sparse(
+                _Rows(sc, mentees), local, b_cols[a : a + n], b_score[a : a + n], capacity
+            )
+            new.update((int(mentees[r]), c) for r, c in got.items())
+        out = new
+    return out
+
+
+class _Rows:
+    """A scorer's view of some of its mentees, as :func:`solve_sparse` needs it."""
+
+    def __init__(self, sc: Scorer, mentees: np.ndarray) -> None:
+        self.sc, self.mentees, self.m, self.n = sc, mentees, len(mentees), sc.n
+
+    def allowed(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return self.sc.allowed(self.mentees[rows], cols)
 
 
 def solve_sparse(
