@@ -265,16 +265,17 @@ optimal_policy = _policy(
     with each mentee's ``TOP_K`` (1) best allowed mentor and its partner in a serial assignment
     (mentees in order of their best score, highest first, each taking its best free mentor),
     solved exactly with :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`. Then,
-    for ``PRICE_ROUNDS`` (3) rounds of column generation, the matching's dual prices are
+    for ``PRICE_ROUNDS`` (4) rounds of column generation, the matching's dual prices are
     computed, each mentee is priced against the 256 mentors of the graph nearest its own in
     price, its 10 edges of largest positive reduced score join the graph, and the graph is
     solved again in bands of like-priced mentors (:mod:`~sim.program.pairing.solvers`). Each
     step keeps the current matching feasible, so the result never falls below the serial
-    assignment; it is optimal over the final graph's bands, not necessarily globally. Measured
-    at 2,000 x 20,000 (``benchmarks/bench_pairing.py --sizes 2k --exact``): 0.13 % below the
-    exact optimum (0.27 % with the first graph alone, 50 mentors per mentee). In both cases
-    mentees left out are finally given their best free allowed mentor, in slot order (never
-    lowers the total).
+    assignment. It is optimal within the bands of the final graph, whose mentors are those
+    of the first one, not necessarily globally. Measured at 2,000 x 20,000
+    (``benchmarks/bench_pairing.py --sizes 2k --exact``): 0.14 % below the exact optimum
+    (0.27 % over each mentee's 50 best mentors and its serial partner, without the rounds).
+    In both cases mentees left out are finally given their best free allowed mentor, in slot
+    order (never lowers the total).
 
     Group format (a reasonable extension, not a global optimum): mentees in order of their
     best possible board score (sum of their ``group_size`` best scores, highest first) each

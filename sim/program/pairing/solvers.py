@@ -44,7 +44,7 @@ TOP_K = 1
 """Best mentors per mentee in ``optimal``'s first candidate graph (plus its serial partner);
 column generation adds the rest (:func:`grow_and_resolve`)."""
 
-PRICE_ROUNDS = 3
+PRICE_ROUNDS = 4
 """Rounds of column generation on ``optimal``'s candidate graph (:func:`grow_and_resolve`)."""
 
 PRICE_WINDOW = 256
@@ -56,7 +56,7 @@ PRICE_ADD = 10
 PRICE_STEPS = 64
 """Most relaxation steps of :func:`graph_prices`."""
 
-PRICE_BAND = 1024
+PRICE_BAND = 512
 """Mentors, in price order, of one band of :func:`solve_in_bands`."""
 
 EXACT_LIMIT = 1 << 21
