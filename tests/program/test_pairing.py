@@ -400,7 +400,9 @@ def _assignment_total(sc, out) -> float:
 @given(case=cases())
 def test_graph_prices_are_the_duals_of_the_graphs_optimal_matching(case):
     """Complementary slackness of the assignment's linear program, which any prices of an
-    optimal matching must meet once the relaxation reaches its fixed point."""
+    optimal matching must meet once the relaxation reaches its fixed point. Scores are at most
+    a few units and each price is a short chain of float64 sums of them, so 1e-9 is rounding
+    room many orders above the error and far below any score difference that matters."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(solvers, "PRICE_STEPS", 100_000)
         sc, caps, rows, cols, score = _graph(case)

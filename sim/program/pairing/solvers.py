@@ -634,9 +634,7 @@ def graph_prices(
     u, v = np.zeros(sc.m), np.zeros(sc.n)
     if not out:
         return u, v
-    m_rows = np.array(sorted(out), dtype=np.int64)
-    m_rows = np.repeat(m_rows, [len(out[r]) for r in m_rows.tolist()])
-    m_cols = np.array([c for r in sorted(out) for c in out[r]], dtype=np.int64)
+    m_rows, m_cols = _pair_arrays(out)
     m_score = sc.match(m_rows, m_cols)
     full = np.bincount(m_cols, minlength=sc.n) >= capacity
     by_col = np.argsort(m_cols, kind="stable")
@@ -658,16 +656,27 @@ def graph_prices(
     return u, v
 
 
+def _pair_arrays(out: Assignment) -> tuple[np.ndarray, np.ndarray]:
+    """(mentee, mentor) positions of every pair, mentees in order."""
+    pairs = [(r, c) for r in sorted(out) for c in out[r]]
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2).T
+
+
 def price_ladder(cols: np.ndarray, v: np.ndarray) -> np.ndarray:
     """The graph's mentors by price, cheapest first (ties by position)."""
     graph = np.unique(cols)
     return graph[np.lexsort((graph, v[graph]))]
 
 
-def _ladder_positions(sc: Scorer, ladder: np.ndarray, out: Assignment) -> np.ndarray:
-    """Each mentee's mentor's place on the ladder (0, the cheapest end, when left out)."""
+def _ladder_where(sc: Scorer, ladder: np.ndarray) -> np.ndarray:
+    """Each mentor's place on the ladder (mentors off it: 0, unused)."""
     where = np.zeros(sc.n, dtype=np.int64)
     where[ladder] = np.arange(len(ladder))
+    return where
+
+
+def _ladder_positions(sc: Scorer, where: np.ndarray, out: Assignment) -> np.ndarray:
+    """Each mentee's mentor's place on the ladder (0, the cheapest end, when left out)."""
     mine = np.zeros(sc.m, dtype=np.int64)
     for r, c in out.items():
         mine[r] = where[c[0]]
@@ -675,7 +684,7 @@ def _ladder_positions(sc: Scorer, ladder: np.ndarray, out: Assignment) -> np.nda
 
 
 def priced_edges(
-    sc: Scorer, rows, cols, u, v, out: Assignment, ladder: np.ndarray, *, window=None, add=None
+    sc: Scorer, rows, cols, u, v, out: Assignment, ladder: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Edges worth adding to a candidate graph: ``(rows, cols, scores)``.
 
@@ -683,14 +692,16 @@ def priced_edges(
     ``(i, j)`` outside the graph can raise the total only if its reduced score
     ``score - u[i] - v[j]`` is positive; with none anywhere, the matching is optimal over every
     pair. Pricing every pair is the whole problem again, so each mentee is priced against the
-    ``window`` (:data:`PRICE_WINDOW`) mentors of the graph nearest its own mentor on the price
-    ladder: those it could trade with (a far dearer mentor costs more than it adds, a far
-    cheaper one is worse for everyone). A mentee left out is priced against the cheapest. Its
-    ``add`` (:data:`PRICE_ADD`) allowed edges of largest positive reduced score are returned.
+    :data:`PRICE_WINDOW` mentors of the graph nearest its own mentor on the price ladder: a
+    heuristic choice (mentees rank mentors much alike, so prices follow that common ranking and
+    a gainful trade mostly swaps mentors of like price), which may miss a gainful edge. A
+    mentee left out is priced against the cheapest. Its :data:`PRICE_ADD` allowed edges of
+    largest positive reduced score are returned.
     """
-    width = min(window or PRICE_WINDOW, len(ladder))
-    k = min(add or PRICE_ADD, width)
-    low = np.clip(_ladder_positions(sc, ladder, out) - width // 2, 0, len(ladder) - width)
+    width = min(PRICE_WINDOW, len(ladder))
+    k = min(PRICE_ADD, width)
+    mine = _ladder_positions(sc, _ladder_where(sc, ladder), out)
+    low = np.clip(mine - width // 2, 0, len(ladder) - width)
     add_r, add_c, add_s = [], [], []
     step = max(1, BLOCK_ENTRIES // width)
     for a in range(0, sc.m, step):
@@ -724,10 +735,9 @@ def solve_in_bands(
     none scores less than before. A second pass with bands shifted by half a band lets
     neighbouring bands trade.
     """
-    where = np.zeros(sc.n, dtype=np.int64)
-    where[ladder] = np.arange(len(ladder))
+    where = _ladder_where(sc, ladder)
     for shift in (0, band // 2):
-        mine = _ladder_positions(sc, ladder, out)
+        mine = _ladder_positions(sc, where, out)
         row_band = (mine + shift) // band
         inside = row_band[rows] == (where[cols] + shift) // band
         order = np.argsort(row_band[rows[inside]], kind="stable")
