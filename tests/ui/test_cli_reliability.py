@@ -434,15 +434,27 @@ def test_absurd_worker_counts_start_no_more_workers_than_runs():
         executor_for(args, tasks=4)
 
 
+def _dask_setting(name: str):
+    import dask
+
+    return dask.config.get(name)
+
+
 def test_dask_local_with_absurd_workers_starts_one_worker_per_run():
+    """One worker for one run, and the worker process runs with the cluster's quiet settings
+    (they are set in this process; a worker process that did not get them would check its
+    event loop every 20 ms, as Dask does by default)."""
     pytest.importorskip("distributed")
     from sim.ui.cli import build_parser
-    from sim.ui.cli.common import executor_for
+    from sim.ui.cli.common import DASK_LOCAL_CONFIG, executor_for
 
     args = build_parser().parse_args(["run", "--executor", "dask-local", "--workers", str(10**30)])
     executor, workers, close = executor_for(args, tasks=1)
     try:
         assert workers == 1 and executor.submit(sum, [1, 2]).result(timeout=60) == 3
+        for name, value in DASK_LOCAL_CONFIG.items():
+            got = executor.submit(_dask_setting, name).result(timeout=60)
+            assert got == value, f"{name}: {got!r} in the worker, {value!r} set"
     finally:
         close()
 
