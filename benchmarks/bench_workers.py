@@ -338,6 +338,63 @@ def worker_start(repeats: int) -> list[dict]:
     return rows
 
 
+DASK_IDLE = """
+import json, sys, time
+import dask, psutil
+from distributed import Client, LocalCluster
+from sim.experiments.workers import warm_up, worker_context
+from sim.ui.cli.common import DASK_LOCAL_CONFIG
+if __name__ == "__main__":
+    warm_up(("distributed",))
+    config = {"distributed.worker.multiprocessing-method": worker_context().get_start_method()}
+    if sys.argv[1] == "quiet":
+        config.update(DASK_LOCAL_CONFIG)
+    with dask.config.set(config):
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    client = Client(cluster)
+    time.sleep(2.0)  # started and settled
+    tree = [psutil.Process(), *psutil.Process().children(recursive=True)]
+    cpu = lambda: sum(sum(p.cpu_times()[:2]) for p in tree)
+    before = cpu()
+    time.sleep(float(sys.argv[2]))
+    print(json.dumps({"cpu_s": cpu() - before}))
+    client.close()
+    cluster.close()
+"""
+
+
+def dask_idle(repeats: int, seconds: float = 10.0) -> list[dict]:
+    """CPU seconds a started, idle two-worker ``dask-local`` cluster takes in ``seconds``.
+
+    With Dask's default intervals and with the command line's (:data:`DASK_LOCAL_CONFIG`),
+    in fresh processes, in turn: what its event loops, system and memory monitors cost the
+    runs on a small machine. The experiment's process (scheduler, nannies, client) and the
+    two worker processes together.
+    """
+    cpu: dict[str, list[float]] = {"Dask's defaults": [], "dask-local's settings": []}
+    for _ in range(repeats):
+        for label, way in (("Dask's defaults", "default"), ("dask-local's settings", "quiet")):
+            out = subprocess.run(
+                [sys.executable, "-c", DASK_IDLE, way, str(seconds)],
+                capture_output=True, text=True, cwd=ROOT, check=True,
+            )  # fmt: skip
+            cpu[label].append(json.loads(out.stdout.splitlines()[-1])["cpu_s"])
+    rows = [
+        {
+            "settings": label,
+            "idle_s": seconds,
+            "cpu_s": round(float(np.median(t)), 3),
+            "each_s": [round(x, 3) for x in t],
+        }
+        for label, t in cpu.items()
+    ]
+    for row in rows:
+        print(f"idle dask-local cluster, {row['settings']}: {row['cpu_s']} CPU s", flush=True)
+    return rows
+
+
 def verdicts(results: dict) -> dict:
     """Each target with what was measured and whether it is met."""
     out = {}
@@ -501,11 +558,25 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="with --imports-only: also time the checkout in DIR, alternating with this one",
     )
+    parser.add_argument(
+        "--dask-idle-only",
+        type=int,
+        metavar="N",
+        help="only an idle dask-local cluster's CPU, N times each way (results_dask_idle.json)",
+    )
+    parser.add_argument(
+        "--idle-seconds", type=float, default=10.0, help="with --dask-idle-only: seconds idle"
+    )
     args = parser.parse_args(argv)
     plan = SMALL if args.small else FULL
     args.out.mkdir(parents=True, exist_ok=True)
     if args.imports_only:
         return imports_only(args.imports_only, args.compare, args.out)
+    if args.dask_idle_only:
+        result = {"repeats": args.dask_idle_only, "loadavg_1min": os.getloadavg()[0]}
+        result["clusters"] = dask_idle(args.dask_idle_only, args.idle_seconds)
+        (args.out / "results_dask_idle.json").write_text(json.dumps(result, indent=2) + "\n")
+        return 0
     if args.worker_start_only:
         rows = worker_start(args.worker_start_only)
         result = {"repeats": args.worker_start_only, "loadavg_1min": os.getloadavg()[0]}
