@@ -310,6 +310,27 @@ if __name__ == "__main__":
 """
 
 
+def _in_turn(script: str, ways: dict[str, list[str]], repeats: int, key: str) -> dict:
+    """``key`` of the JSON line ``script`` prints last, in fresh processes, each way in turn."""
+    found: dict[str, list[float]] = {label: [] for label in ways}
+    for _ in range(repeats):
+        for label, argv in ways.items():
+            out = subprocess.run(
+                [sys.executable, "-c", script, *argv],
+                capture_output=True, text=True, cwd=ROOT, check=True,
+            )  # fmt: skip
+            found[label].append(json.loads(out.stdout.splitlines()[-1])[key])
+    return found
+
+
+def _medians(found: dict[str, list[float]], name: str, value: str) -> list[dict]:
+    """One row per way: its name, the median and each figure."""
+    return [
+        {name: label, value: round(float(np.median(t)), 3), "each_s": [round(x, 3) for x in t]}
+        for label, t in found.items()
+    ]
+
+
 def worker_start(repeats: int) -> list[dict]:
     """Seconds from a pool's start until its worker has imported what runs need.
 
@@ -317,22 +338,8 @@ def worker_start(repeats: int) -> list[dict]:
     thing by ``run`` and ``sweep``, here 3 s before) finds them imported. Fresh processes, the
     two ways in turn.
     """
-    seconds: dict[str, list[float]] = {"spawned": [], "forked from the fork server": []}
-    for _ in range(repeats):
-        for label, way in (("spawned", "spawn"), ("forked from the fork server", "forkserver")):
-            out = subprocess.run(
-                [sys.executable, "-c", WORKER_START, way],
-                capture_output=True, text=True, cwd=ROOT, check=True,
-            )  # fmt: skip
-            seconds[label].append(json.loads(out.stdout.splitlines()[-1])["ready_s"])
-    rows = [
-        {
-            "worker": label,
-            "ready_s": round(float(np.median(t)), 3),
-            "each_s": [round(x, 3) for x in t],
-        }
-        for label, t in seconds.items()
-    ]
+    ways = {"spawned": ["spawn"], "forked from the fork server": ["forkserver"]}
+    rows = _medians(_in_turn(WORKER_START, ways, repeats, "ready_s"), "worker", "ready_s")
     for row in rows:
         print(f"worker start: {row['worker']}: {row['ready_s']} s", flush=True)
     return rows
@@ -373,23 +380,10 @@ def dask_idle(repeats: int, seconds: float = 10.0) -> list[dict]:
     runs on a small machine. The experiment's process (scheduler, nannies, client) and the
     two worker processes together.
     """
-    cpu: dict[str, list[float]] = {"Dask's defaults": [], "dask-local's settings": []}
-    for _ in range(repeats):
-        for label, way in (("Dask's defaults", "default"), ("dask-local's settings", "quiet")):
-            out = subprocess.run(
-                [sys.executable, "-c", DASK_IDLE, way, str(seconds)],
-                capture_output=True, text=True, cwd=ROOT, check=True,
-            )  # fmt: skip
-            cpu[label].append(json.loads(out.stdout.splitlines()[-1])["cpu_s"])
-    rows = [
-        {
-            "settings": label,
-            "idle_s": seconds,
-            "cpu_s": round(float(np.median(t)), 3),
-            "each_s": [round(x, 3) for x in t],
-        }
-        for label, t in cpu.items()
-    ]
+    ways = {"Dask's defaults": ["default", str(seconds)]}
+    ways["dask-local's settings"] = ["quiet", str(seconds)]
+    found = _in_turn(DASK_IDLE, ways, repeats, "cpu_s")
+    rows = [{"idle_s": seconds, **row} for row in _medians(found, "settings", "cpu_s")]
     for row in rows:
         print(f"idle dask-local cluster, {row['settings']}: {row['cpu_s']} CPU s", flush=True)
     return rows

@@ -118,22 +118,9 @@ def test_search_statistics_are_ordered_as_they_must_be(tmp_path):
 
 def test_dask_idle_benchmark_writes_both_settings(tmp_path):
     """An idle dask-local cluster's CPU, with Dask's defaults and with the command line's."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_workers.py"),
-            "--dask-idle-only",
-            "1",
-            "--idle-seconds",
-            "0.5",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    _script(
+        "bench_workers.py", "--dask-idle-only", "1", "--idle-seconds", "0.5", "--out", str(tmp_path)
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
     rows = json.loads((tmp_path / "results_dask_idle.json").read_text())["clusters"]
     assert [r["settings"] for r in rows] == ["Dask's defaults", "dask-local's settings"]
     assert all(r["cpu_s"] >= 0 and len(r["each_s"]) == 1 and r["idle_s"] == 0.5 for r in rows)

@@ -203,9 +203,9 @@ DASK_LOCAL_CONFIG = {
 """Dask settings of ``--executor dask-local``'s cluster. It has no dashboard, so its workers
 do not sample their own stacks for one (every 10 ms, a tenth of the run time they add), and
 its processes check their event loops, system load and memory less often (every 200 ms, 5 s
-and 1 s, not 20 ms, 500 ms and 100 ms): an idle two-worker cluster then takes about 0.24 s of
-CPU in 10 s instead of 1.56 s (``benchmarks/bench_workers.py --dask-idle-only``), time the runs
-get back on a small machine."""
+and 1 s, not 20 ms, 500 ms and 100 ms): an idle two-worker cluster then takes about 0.2 s of
+CPU in 10 s instead of 1.3 to 1.6 s (``benchmarks/bench_workers.py --dask-idle-only``), time
+the runs get back on a small machine."""
 
 
 def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
