@@ -347,19 +347,13 @@ def worker_start(repeats: int) -> list[dict]:
 
 DASK_IDLE = """
 import json, sys, time
-import dask, psutil
-from distributed import Client, LocalCluster
-from sim.experiments.workers import warm_up, worker_context
-from sim.ui.cli.common import DASK_LOCAL_CONFIG
+import psutil
+from distributed import Client
+from sim.experiments.workers import warm_up
+from sim.ui.cli.common import local_cluster
 if __name__ == "__main__":
     warm_up(("distributed",))
-    config = {"distributed.worker.multiprocessing-method": worker_context().get_start_method()}
-    if sys.argv[1] == "quiet":
-        config.update(DASK_LOCAL_CONFIG)
-    with dask.config.set(config):
-        cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        )
+    cluster = local_cluster(2, None if sys.argv[1] == "quiet" else {})  # {}: Dask's defaults
     client = Client(cluster)
     time.sleep(2.0)  # started and settled
     tree = [psutil.Process(), *psutil.Process().children(recursive=True)]
@@ -513,6 +507,21 @@ def revision(root: Path) -> str:
     return head.stdout.strip() + ("+" if dirty.stdout.strip() else "") or "unknown"
 
 
+def _positive(kind):
+    """An argparse type: a number of ``kind`` above 0."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text} is not above 0")
+        return value
+
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="small sizes, for CI")
@@ -554,12 +563,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--dask-idle-only",
-        type=int,
+        type=_positive(int),
         metavar="N",
         help="only an idle dask-local cluster's CPU, N times each way (results_dask_idle.json)",
     )
     parser.add_argument(
-        "--idle-seconds", type=float, default=10.0, help="with --dask-idle-only: seconds idle"
+        "--idle-seconds",
+        type=_positive(float),
+        default=10.0,
+        help="with --dask-idle-only: seconds idle",
     )
     args = parser.parse_args(argv)
     plan = SMALL if args.small else FULL

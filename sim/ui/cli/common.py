@@ -223,7 +223,7 @@ def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
     if args.executor == "local":
         return None, workers, lambda: None
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError:
         raise MissingExtraError(
             [f"--executor {args.executor} needs the dask extra: {extra_hint('dask')}"]
@@ -235,16 +235,7 @@ def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
         from sim.model.fit import check_fits_in_memory
 
         check_fits_in_memory(scenario, workers)
-    import dask
-
-    from sim.experiments.workers import worker_context
-
-    # workers fork from the server warm_local_workers started, where there is one
-    method = {"distributed.worker.multiprocessing-method": worker_context().get_start_method()}
-    with dask.config.set({**DASK_LOCAL_CONFIG, **method}):
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
+    cluster = local_cluster(workers)
     client = Client(cluster)
 
     def close() -> None:
@@ -252,6 +243,27 @@ def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
         cluster.close()
 
     return client.get_executor(), workers, close
+
+
+def local_cluster(workers: int, settings: dict | None = None):
+    """``--executor dask-local``'s cluster: ``workers`` processes of one thread each.
+
+    Its workers fork from the server :func:`warm_local_workers` started, where there is one.
+
+    Args:
+        workers: Worker processes.
+        settings: Dask settings of the cluster (None: :data:`DASK_LOCAL_CONFIG`).
+    """
+    import dask
+    from distributed import LocalCluster
+
+    from sim.experiments.workers import worker_context
+
+    method = {"distributed.worker.multiprocessing-method": worker_context().get_start_method()}
+    with dask.config.set({**(DASK_LOCAL_CONFIG if settings is None else settings), **method}):
+        return LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
 
 
 def _connect(client_class, address: str | None):
