@@ -178,6 +178,7 @@ def run_policy(path: Path, policy: str, seed: int) -> dict:
     scores = pair_scores(state, mentor, mentee, kw["focus"], kw["weights"])
     return {
         "policy": policy,
+        "engine": "compiled" if "numba" in sys.modules else "numpy",
         "seconds": round(seconds, 3),
         "cpu_seconds": round(cpu, 3),
         "peak_mib": peak_mib(),
@@ -187,10 +188,19 @@ def run_policy(path: Path, policy: str, seed: int) -> dict:
     }
 
 
-def in_child(path: Path, policy: str, seed: int, limit_s: float | None, root: Path = ROOT) -> dict:
+def in_child(
+    path: Path,
+    policy: str,
+    seed: int,
+    limit_s: float | None,
+    root: Path = ROOT,
+    engine: str = "compiled",
+) -> dict:
     """:func:`run_policy` in a fresh process (its own peak memory), stopped after ``limit_s``.
 
     ``root`` holds the package that pairs (another revision's, exported, for ``--against``).
+    ``engine``: ``numpy`` refuses the optional compiler (``MENTORSIM_COMPILED=0``); ``compiled``
+    lets large problems use it where it is installed (the row says whether it was).
     """
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import sim; "
@@ -205,10 +215,14 @@ def in_child(path: Path, policy: str, seed: int, limit_s: float | None, root: Pa
             text=True,
             timeout=limit_s,
             cwd=root,
-            env={**os.environ, "PYTHONPATH": str(root)},
+            env={
+                **os.environ,
+                "PYTHONPATH": str(root),
+                "MENTORSIM_COMPILED": "0" if engine == "numpy" else "1",
+            },
         )
     except subprocess.TimeoutExpired:
-        return {"policy": policy, "seconds": None, "stopped_after_s": limit_s}
+        return {"policy": policy, "engine": engine, "seconds": None, "stopped_after_s": limit_s}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -337,20 +351,22 @@ def measure(name: str, path: Path, args) -> dict:
     """Every policy on one captured problem, and the optimum where it can be bounded."""
     rows = []
     print(
-        f"{'policy':<22}{'seconds':>9}{'cpu s':>9}{'peak MiB':>10}{'pairs':>8}{'mean score':>12}{'total':>13}"
+        f"{'policy':<22}{'engine':>9}{'seconds':>9}{'cpu s':>9}{'peak MiB':>10}{'pairs':>8}"
+        f"{'mean score':>12}{'total':>13}"
     )
     for policy in args.policies:
-        row = _timed(path, policy, args)
-        rows.append(row)
-        if row["seconds"] is None:
-            print(f"{policy:<22} stopped after {args.limit:.0f} s", flush=True)
-            continue
-        mean = "-" if row["mean_score"] is None else f"{row['mean_score']:.4f}"
-        print(
-            f"{policy:<22}{row['seconds']:>9.2f}{row['cpu_seconds']:>9.2f}{row['peak_mib']:>10.0f}{row['pairs']:>8}"
-            f"{mean:>12}{row['total_score']:>13.2f}",
-            flush=True,
-        )
+        for engine in args.engines:
+            row = _timed(path, policy, args, engine)
+            rows.append(row)
+            if row["seconds"] is None:
+                print(f"{policy:<22}{engine:>9} stopped after {args.limit:.0f} s", flush=True)
+                continue
+            mean = "-" if row["mean_score"] is None else f"{row['mean_score']:.4f}"
+            print(
+                f"{policy:<22}{row['engine']:>9}{row['seconds']:>9.2f}{row['cpu_seconds']:>9.2f}"
+                f"{row['peak_mib']:>10.0f}{row['pairs']:>8}{mean:>12}{row['total_score']:>13.2f}",
+                flush=True,
+            )
     data = np.load(path)
     m, n = len(np.unique(data["mentees"])), len(data["mentors"])
     out = {"size": name, "mentees": m, "mentors": n, "results": rows}
@@ -363,17 +379,19 @@ def measure(name: str, path: Path, args) -> dict:
     return out
 
 
-def _timed(path: Path, policy: str, args) -> dict:
+def _timed(path: Path, policy: str, args, engine: str) -> dict:
     """One policy's row; with ``--against``, this revision and the other in turn, each
     ``--rounds`` times: this revision's run of median time (the lower of the middle two for an
     even count), the other's median time chosen alike, and their ratio."""
     if args.against_root is None:
-        return in_child(path, policy, args.seed, args.limit)
+        return in_child(path, policy, args.seed, args.limit, engine=engine)
     runs: dict[str, list[dict]] = {"this": [], "against": []}
     roots = {"this": ROOT, "against": args.against_root}
     for r in range(args.rounds):
         for name in list(roots)[r % 2 :] + list(roots)[: r % 2]:
-            runs[name].append(in_child(path, policy, args.seed, args.limit, roots[name]))
+            runs[name].append(
+                in_child(path, policy, args.seed, args.limit, roots[name], engine=engine)
+            )
     median = {}
     for name, rows in runs.items():
         times = sorted(
@@ -406,6 +424,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None, help="JSON output path")
     parser.add_argument("--policies", nargs="*", default=list(POLICIES))
+    parser.add_argument(
+        "--engines",
+        nargs="*",
+        default=["numpy", "compiled"],
+        choices=["numpy", "compiled"],
+        help="the frontier's queries in numpy, or compiled (the fast extra), each in turn",
+    )
     parser.add_argument(
         "--limit", type=float, default=None, help="seconds before a policy is stopped"
     )

@@ -14,20 +14,32 @@ for: exactly where it only reorders or skips work, in distribution where it draw
 * :func:`tie_counts`: ties, cross-generation and cross-group ties from the neighbour counts.
 * :func:`positive_gap_mean_f32_blocks`: a pairing score's skill term for each mentee and its
   blocks of mentors, in float32, to rule out most of them before scoring the rest exactly.
+* :func:`best_mentors`: each mentee's best usable mentors, exactly, as one loop over mentees,
+  blocks and mentors that numba compiles (the optional ``fast`` extra) for large pairings; it
+  gives the blocked numpy search's answer (:class:`~sim.program.pairing.candidates.Frontier`).
 
 **Float32.** Sums over the network run in float32: the network is 0/1 and the summed values lie
 in [0, 1] (skills, resistance) or are small whole numbers (counts, exact in float32 up to 2**24),
 so seven significant digits are plenty for a mean over a few dozen neighbours, and half the
 memory moves. Rules get float64 back where they combine these means with the state.
 
+**Compiled.** Only :func:`best_mentors` is compiled, and only where numba is installed and the
+pool holds at least :data:`~sim.program.pairing.candidates.COMPILED_FROM` mentors; numpy runs
+everywhere else. Its loop is plain Python that numba compiles as it stands, so the tests run the
+same loop uncompiled as well. Its rows share the cores (``numba.prange``; ``NUMBA_NUM_THREADS``
+sets how many); each row's answer is exact, so the pairs are the same whatever the threads.
+
 Nothing here imports the rest of the package: kernels take arrays.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -320,8 +332,11 @@ __all__ = [
     "Counts",
     "NeighbourCounts",
     "NeighbourSums",
+    "PairingArrays",
     "bernoulli_below_bound",
     "bernoulli_indices",
+    "best_mentors",
+    "compiled_available",
     "count_by_group",
     "tie_counts",
 ]
@@ -373,3 +388,230 @@ def positive_gap_mean_f32_blocks(
     if n_skills:
         acc *= np.float32(1.0 / n_skills)
     return acc
+
+
+# ---------------------------------------------------------------------- pairing: best mentors
+
+
+class PairingArrays(NamedTuple):
+    """One pairing problem's arrays, mentors in a frontier's order (its members).
+
+    The names follow :class:`sim.program.pairing.scores.Scorer`, which states the rules these
+    arrays feed. Rules that do not apply get empty arrays: no reporting-line exclusion, empty
+    ancestor tables; no acceptance rule, empty preference arrays.
+    """
+
+    mentor_focus: np.ndarray  # (F, n) float64
+    mentee_focus: np.ndarray  # (F, m) float64
+    att: np.ndarray  # (m,) weights.attitude * receptiveness, as the Scorer computes it
+    willing: np.ndarray  # (n,) float64
+    mentor_dept: np.ndarray  # (n,)
+    mentee_dept: np.ndarray  # (m,)
+    mentor_ur: np.ndarray  # (n,) bool
+    weights: np.ndarray  # skill, attitude, department, diversity, margin
+    mentor_slot: np.ndarray  # (n,) state slots: nobody mentors themself
+    mentee_slot: np.ndarray  # (m,)
+    mentor_anc_t: np.ndarray  # (D, n) ancestors per depth; (0, 0) without exclusion
+    mentee_anc: np.ndarray  # (m, D); (0, 0) without exclusion
+    mentor_depth: np.ndarray  # (n,)
+    mentee_depth: np.ndarray  # (m,)
+    receptive: np.ndarray  # (m,) float64, where a mentee falls on the bounds' grid
+    excess: np.ndarray  # (S, m) the mentee's part of the bounds
+    order: np.ndarray  # (n,) member -> mentor position (ties go to the lower position)
+    mentor_exp: np.ndarray  # (E, n) acceptance: the mentors' experience skills
+    mentee_exp: np.ndarray  # (E, m)
+    level: np.ndarray  # (m,) acceptance: the mentee's level
+    most: np.ndarray  # (m,) acceptance: the most any mentor can prefer the mentee
+
+
+_rows_range = range
+"""The loop over rows: ``numba.prange`` where it is compiled (see :func:`best_mentors`)."""
+
+
+def _best_mentors_loop(a, rows, k, first, step, live, tails, blocks, grid, cross, held, held_row):
+    """:func:`best_mentors`' loop: plain Python that numba compiles as it stands."""
+    n = len(live)
+    n_blocks = (n + step - 1) // step
+    s_count, g_count = grid[0], grid[1]
+    w_skill, w_att, w_dept, w_div, margin = a.weights
+    n_focus, n_exp = a.mentor_focus.shape[0], a.mentor_exp.shape[0]
+    use_accept, exclude = len(a.most) > 0, a.mentee_anc.shape[0] > 0
+    cols = np.full((len(rows), k), -1, dtype=np.int64)
+    vals = np.full((len(rows), k), -np.inf)
+    complete = np.zeros(len(rows), dtype=np.bool_)
+    for t in _rows_range(len(rows)):  # rows are independent: compiled, they share the cores
+        r = rows[t]
+        scratch, excess = np.zeros(step), np.zeros(s_count)
+        hv, hp = np.zeros(k), np.zeros(k, dtype=np.int64)  # the row's list, as a heap
+        x = min(max(a.receptive[r], 0.0), 1.0) * (g_count - 1)
+        kg = min(int(x), g_count - 2)
+        wg = x - kg
+        add = w_att * max(a.receptive[r] - 1.0, 0.0) + w_dept + margin
+        excess[:] = a.excess[:, r]
+        att, dept = a.att[r], a.mentee_dept[r]
+        count, kth = 0, -np.inf
+        for b in range(first // step, n_blocks):
+            if count == k:  # the tail from this block, then the block, bounded (SuffixBound)
+                below = -1
+                for which in range(2):
+                    tab = tails if which == 0 else blocks
+                    ub = np.inf
+                    for s in range(s_count):
+                        at = s * g_count + kg
+                        cell = tab[b, at] * (1.0 - wg) + tab[b, at + 1] * wg
+                        ub = min(ub, cell + excess[s])
+                    ub += add + w_div * max(tab[b, tab.shape[1] - 1], 0.0)
+                    if not ub >= kth:  # (NaN where nothing is live: out too)
+                        below = which
+                        break
+                if below == 0:  # nothing from here on can enter the list
+                    break
+                if below == 1:
+                    continue
+            lo, hi = b * step, min(b * step + step, n)
+            values = scratch[: hi - lo]  # Scorer.match for the block, in its operations
+            values[:] = 0.0
+            for f in range(n_focus):
+                mine = a.mentee_focus[f, r]
+                for j in range(lo, hi):
+                    values[j - lo] += max(a.mentor_focus[f, j] - mine, 0.0)
+            if n_focus:
+                values /= n_focus
+            for j in range(lo, hi):
+                v = values[j - lo] * w_skill
+                v += att * a.willing[j]
+                v += w_dept * (1.0 if dept != a.mentor_dept[j] else 0.0)
+                v += w_div * (1.0 if a.mentor_ur[j] else 0.0)
+                values[j - lo] = v
+            for j in range(lo, hi):
+                v = values[j - lo]
+                if v < kth or not live[j] or (cross and dept == a.mentor_dept[j]):
+                    continue
+                pos = a.order[j]
+                if count == k and v == kth and pos > hp[0]:
+                    continue
+                if use_accept and held[pos] > -np.inf:  # a full mentor: would it accept?
+                    if a.most[r] < held[pos]:  # surely not (a cheap test)
+                        continue
+                    p = 0.0  # Scorer.preference, against the mentor's threshold
+                    for f in range(n_exp):
+                        p += max(-(a.mentor_exp[f, j] - a.mentee_exp[f, r]), 0.0)
+                    if n_exp:
+                        p /= n_exp
+                    p = a.level[r] + p
+                    if not (p > held[pos] or (p == held[pos] and r < held_row[pos])):
+                        continue
+                # Scorer.allowed
+                e, c = a.mentee_slot[r], a.mentor_slot[j]
+                if e == c or (
+                    exclude
+                    and (
+                        a.mentor_anc_t[a.mentee_depth[r], j] == e
+                        or a.mentee_anc[r, a.mentor_depth[j]] == c
+                    )
+                ):
+                    continue
+                # the list is a heap with its worst entry (lowest value, then highest position)
+                # on top: a new entry takes the next place or the top's, then moves into place
+                i = count if count < k else 0
+                hv[i], hp[i] = v, pos
+                if count < k:
+                    count += 1
+                    while i > 0:
+                        up = (i - 1) // 2
+                        if not (hv[i] < hv[up] or (hv[i] == hv[up] and hp[i] > hp[up])):
+                            break
+                        hv[i], hv[up], hp[i], hp[up] = hv[up], hv[i], hp[up], hp[i]
+                        i = up
+                else:
+                    while 2 * i + 1 < k:
+                        c = 2 * i + 1
+                        if c + 1 < k and (
+                            hv[c + 1] < hv[c] or (hv[c + 1] == hv[c] and hp[c + 1] > hp[c])
+                        ):
+                            c += 1
+                        if not (hv[c] < hv[i] or (hv[c] == hv[i] and hp[c] > hp[i])):
+                            break
+                        hv[i], hv[c], hp[i], hp[c] = hv[c], hv[i], hp[c], hp[i]
+                        i = c
+                kth = hv[0] if count == k else -np.inf
+        by_pos = np.argsort(hp[:count], kind="mergesort")  # best first, ties by position
+        best = by_pos[np.argsort(-hv[:count][by_pos], kind="mergesort")]
+        vals[t, :count], cols[t, :count] = hv[:count][best], hp[:count][best]
+        complete[t] = count < k
+    return cols, vals, complete
+
+
+_KERNELS: dict[bool, Callable] = {}
+
+
+def compiled_available() -> bool:
+    """Whether the optional compiler (numba, the ``fast`` extra) is installed and not refused.
+
+    Set ``MENTORSIM_COMPILED=0`` to refuse it (the numpy paths then run everywhere).
+    """
+    if os.environ.get("MENTORSIM_COMPILED", "1") == "0":
+        return False
+    return importlib.util.find_spec("numba") is not None
+
+
+def best_mentors(
+    a: PairingArrays,
+    rows: np.ndarray,
+    k: int,
+    first: int,
+    step: int,
+    live: np.ndarray,
+    tails: np.ndarray,
+    blocks: np.ndarray,
+    grid: tuple[int, int],
+    cross: bool = False,
+    held: tuple[np.ndarray, np.ndarray] | None = None,
+    compiled: bool = True,
+):
+    """Each mentee's ``k`` best usable mentors, one mentee and one mentor at a time.
+
+    The loop a compiler makes fast; it stands for :meth:`sim.program.pairing.candidates.
+    Frontier.top`'s blocked numpy search and gives exactly its answer. Per mentee, the blocks
+    of ``step`` members are walked in order from ``first``: once ``k`` mentors are listed, a
+    block whose bound is below the ``k``-th value is skipped, and the walk stops where the
+    bound of the whole tail is. A mentor enters the list when it beats the ``k``-th entry
+    (value, then the lower position) and is usable: live, allowed, of another department with
+    ``cross``, and, with an acceptance rule, not refusing the mentee.
+
+    Args:
+        a: The problem's arrays (acceptance arrays empty without a rule).
+        rows: Mentee positions.
+        k: Entries per row.
+        first: The first live member.
+        step: Members per block.
+        live: Per member, whether it takes part.
+        tails: ``SuffixBound.tails.T``: per block, the bounds of the tail from it on
+            (``(blocks, bounds)``, each block's bounds side by side in memory).
+        blocks: ``SuffixBound.blocks.T``: per block, the bounds of its own mentors.
+        grid: The bounds' (skill levels, receptiveness points).
+        cross: Mentors of another department only.
+        held: With an acceptance rule: per mentor position, the preference key of the worst
+            mentee held, and that mentee (-inf and -1 with room).
+        compiled: Compile the loop (with numba); False runs it as plain Python (slow: tests).
+
+    Returns:
+        ``(mentors, values, complete)`` as :meth:`~sim.program.pairing.candidates.Frontier.top`.
+    """
+    if compiled not in _KERNELS:
+        if compiled:
+            import numba  # the optional fast extra: imported only when a large pairing needs it
+
+            loop = _best_mentors_loop
+            names = {**loop.__globals__, "_rows_range": numba.prange}
+            loop = types.FunctionType(loop.__code__, names, loop.__name__)
+            _KERNELS[compiled] = numba.njit(cache=True, parallel=True)(loop)
+        else:
+            _KERNELS[compiled] = _best_mentors_loop
+    if held is None:
+        held = (np.zeros(0), np.zeros(0, dtype=np.int64))
+    grid_ = np.asarray(grid, dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64)
+    return _KERNELS[compiled](
+        a, rows, int(k), int(first), int(step), live, tails, blocks, grid_, bool(cross), *held
+    )

@@ -79,13 +79,17 @@ def _script(name: str, *args: str) -> None:
 
 
 def test_pairing_benchmark_compares_two_revisions_side_by_side(tmp_path):
-    """``--against HEAD``: both revisions pair the same problem, in turn, to the same total."""
+    """``--against HEAD``: both revisions pair the same problem, in turn, to the same total,
+    with each engine (the small problem is below the compiled loop's size: numpy both times)."""
     out = tmp_path / "pairing.json"
     policies = ["--policies", "random", "optimal"]
     _script(
         "bench_pairing.py",
         "--small",
         *policies,
+        "--engines",
+        "numpy",
+        "compiled",
         "--against",
         "HEAD",
         "--rounds",
@@ -96,7 +100,10 @@ def test_pairing_benchmark_compares_two_revisions_side_by_side(tmp_path):
     results = json.loads(out.read_text())
     assert len(results["against"]) == 40 and results["rounds"] == 2
     rows = results["sizes"][0]["results"]
-    assert [row["policy"] for row in rows] == ["random", "optimal"]
+    assert [row["policy"] for row in rows] == ["random", "random", "optimal", "optimal"]
+    assert [row["engine"] for row in rows] == ["numpy"] * 4
+    assert rows[0]["total_score"] == rows[1]["total_score"]
+    assert rows[2]["total_score"] == rows[3]["total_score"]
     for row in rows:
         assert len(row["each_s"]) == len(row["against_each_s"]) == 2
         assert row["against_total_score"] == row["total_score"]  # one code, one problem

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from sim import kernels
 from sim.core.organization import build_organization
 from sim.core.organization_params import Organization
 from sim.core.rng import Streams
@@ -529,6 +531,25 @@ def tiny_index(mp):
     mp.setattr(solvers, "LIST_START", 1)
 
 
+ENGINES = ["numpy", "loop", "compiled"]
+"""How a frontier answers its queries: blocked numpy, or :func:`sim.kernels.best_mentors`'s
+loop as plain Python or compiled (the optional ``fast`` extra)."""
+
+
+def use_engine(mp, engine: str) -> None:
+    """Answer every frontier's queries with ``engine``, whatever the problem's size."""
+    if engine == "numpy":
+        mp.setattr(candidates, "COMPILED_FROM", 1 << 62)
+        return
+    if engine == "compiled":
+        pytest.importorskip("numba")
+    mp.setattr(candidates, "COMPILED_FROM", 0)
+    mp.setattr(kernels, "compiled_available", lambda: True)
+    mp.setattr(
+        kernels, "best_mentors", partial(kernels.best_mentors, compiled=engine == "compiled")
+    )
+
+
 @settings(max_examples=15, deadline=None, database=None)
 @given(case=cases(max_mentors=30, max_mentees=20))
 def test_tiny_windows_batches_and_lists_give_the_same_pairs(case):
@@ -896,14 +917,17 @@ def reference_pairs(case: Case, policy: str, g: int | None):
 ORACLE_POLICIES = [p for p in BUILT_IN if p != "optimal"] + ["optimal_boards"]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("tiny", [False, True])
 @settings(max_examples=20, deadline=None, database=None)
 @given(case=cases(max_mentors=30, max_mentees=15), g=st.sampled_from([None, 2]))
-def test_every_policy_gives_the_pairs_it_defines_on_the_full_matrix(tiny, case, g):
+def test_every_policy_gives_the_pairs_it_defines_on_the_full_matrix(engine, tiny, case, g):
     """Serial dictatorships, greedy, deferred acceptance, random draws and boards, each
     against a brute force on the full score matrix; with tiny index nodes too, so that the
-    bounds, the pruning and the list refreshes are all exercised."""
+    bounds, the pruning and the list refreshes are all exercised; with each engine of the
+    frontier's queries."""
     with pytest.MonkeyPatch.context() as mp:
+        use_engine(mp, engine)
         if tiny:
             tiny_index(mp)
         for policy in ORACLE_POLICIES:
@@ -933,6 +957,7 @@ def test_policies_give_the_pairs_they_define_on_a_larger_pool(policy):
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @settings(max_examples=30, deadline=None, database=None)
 @given(
     case=cases(max_mentors=40, max_mentees=10),
@@ -940,10 +965,11 @@ def test_policies_give_the_pairs_they_define_on_a_larger_pool(policy):
     closed=st.integers(0, 20),
     k=st.integers(1, 12),
 )
-def test_frontier_queries_equal_full_rows_and_tail_bounds_hold(case, only, closed, k):
+def test_frontier_queries_equal_full_rows_and_tail_bounds_hold(engine, case, only, closed, k):
     mentors, mentees = np.unique(case.mentors), np.unique(case.mentees)
     sc = scores.Scorer(case.state, mentors, mentees, case.state.digital, case.weights, case.exclude)
     with pytest.MonkeyPatch.context() as mp:
+        use_engine(mp, engine)
         mp.setattr(candidates, "FRONTIER_START", 2)  # many windows, many tails
         mp.setattr(candidates, "TAIL_STEP", 2)
         mp.setattr(candidates, "TAIL_REFRESH", 1)

@@ -23,6 +23,9 @@ PLOTTING_AND_STATISTICS = (
 )
 """Figures, reports and the analyses of many runs: none of them is needed to run one."""
 
+COMPILER = ("numba", "llvmlite")
+"""The optional compiler: imported only by a pairing large enough to use it."""
+
 TABLES = ("pandas", "pyarrow")
 """Results tables: needed to run a model (it returns them), not to read or check a scenario."""
 
@@ -52,7 +55,7 @@ def command_modules(*argv: str) -> dict:
 def test_help_imports_no_tables_model_or_plotting():
     out = command_modules("--help")
     assert out["code"] == 0
-    heavy = (*TABLES, *PLOTTING_AND_STATISTICS, "scipy", "mesa")
+    heavy = (*TABLES, *PLOTTING_AND_STATISTICS, *COMPILER, "scipy", "mesa")
     assert not [m for m in heavy if m in out["modules"]]
 
 
@@ -60,7 +63,7 @@ def test_validate_imports_no_tables_model_or_plotting():
     out = command_modules("validate", str(ROOT / "scenarios" / "quickstart.yaml"))
     assert out["code"] == 0
     assert "sim.core.organization" in out["modules"], "validate builds the organization"
-    heavy = (*TABLES, *PLOTTING_AND_STATISTICS, "scipy", "mesa")
+    heavy = (*TABLES, *PLOTTING_AND_STATISTICS, *COMPILER, "scipy", "mesa")
     assert not [m for m in heavy if m in out["modules"]]
 
 
@@ -78,5 +81,5 @@ def test_a_worker_starts_without_plotting_or_statistics():
         "    print(json.dumps({'modules': modules}))\n"
     )
     assert "sim.experiments.experiment" in out["modules"], "the worker imported what it runs"
-    heavy = (*PLOTTING_AND_STATISTICS, "sim.ui.figures", "sim.ui.report")
+    heavy = (*PLOTTING_AND_STATISTICS, *COMPILER, "sim.ui.figures", "sim.ui.report")
     assert not [m for m in heavy if m in out["modules"]]

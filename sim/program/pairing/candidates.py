@@ -18,8 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.kernels import gap_f32_error, positive_gap_mean_f32_blocks
-from sim.program.pairing.scores import BLOCK_ENTRIES, Scorer, SuffixBound
+from sim.program.pairing.scores import (
+    BLEND_GRID,
+    BLOCK_ENTRIES,
+    TAIL_SKILL_GRID,
+    Scorer,
+    SuffixBound,
+)
 
 
 class _Best:
@@ -99,6 +106,11 @@ TAIL_STEP = 64
 TAIL_REFRESH = 8
 """Blocks that lost mentors before a :class:`Frontier` recomputes its bounds of the tails."""
 
+COMPILED_FROM = 20_000
+"""Mentors from which a :class:`Frontier` answers queries with the compiled loop
+(:func:`sim.kernels.best_mentors`) where the optional compiler is installed: below, compiling
+costs more than it saves."""
+
 
 class Frontier:
     """Mentors in one ranking with bounds of every tail: exact best-mentor queries by blocks.
@@ -143,6 +155,8 @@ class Frontier:
         self._willing_blocks = _by_block(self.sc.willing, step)
         self._dept_blocks = _by_block(self.sc.mentor_dept, step)
         self._ur_blocks = _by_block(self.sc.mentor_ur.astype(np.float64), step)
+        self.compiled = n >= COMPILED_FROM and kernels.compiled_available()
+        self._arrays: kernels.PairingArrays | None = None
         n_focus = len(self.sc.mentor_focus)
         self._error = (
             self.sc.weights.skill * gap_f32_error(n_focus, self.sc.top_skill) + self.sc.margin
@@ -189,6 +203,8 @@ class Frontier:
             its usable mentors.
         """
         rows = np.asarray(rows, dtype=np.int64)
+        if self.compiled:
+            return self._top_compiled(rows, k, accept)
         n, step = self.sc.n, self.tail.step
         found = _Best(len(rows), k)
         pending = np.arange(len(rows))
@@ -201,6 +217,53 @@ class Frontier:
                 pending = pending[ub >= found.lower[pending]]
             start, width = end, 2 * width
         return found.result(self.order)
+
+    def _top_compiled(self, rows: np.ndarray, k: int, accept=None):
+        """:meth:`top` by the compiled loop :func:`sim.kernels.best_mentors` (the same answer)."""
+        first = self._advance()
+        if self._arrays is None:
+            sc, w = self.sc, self.sc.weights
+            anc = sc.exclude
+            empty = np.zeros((0, 0), dtype=np.int64)
+            self._arrays = kernels.PairingArrays(
+                mentor_focus=sc.mentor_focus,
+                mentee_focus=sc.mentee_focus,
+                att=np.asarray(w.attitude * sc.receptive),
+                willing=sc.willing,
+                mentor_dept=sc.mentor_dept,
+                mentee_dept=sc.mentee_dept,
+                mentor_ur=sc.mentor_ur,
+                weights=np.array([w.skill, w.attitude, w.department, w.diversity, sc.margin]),
+                mentor_slot=sc.mentors,
+                mentee_slot=sc.mentees,
+                mentor_anc_t=np.asarray(sc.mentor_anc_t) if anc else empty,
+                mentee_anc=np.ascontiguousarray(sc.mentee_anc) if anc else empty,
+                mentor_depth=sc.mentor_depth.astype(np.int64),
+                mentee_depth=sc.mentee_depth.astype(np.int64),
+                receptive=np.asarray(sc.receptive, dtype=np.float64),
+                excess=self.tail._excess(sc),
+                order=self.order,
+                mentor_exp=sc.mentor_exp,
+                mentee_exp=sc.mentee_exp,
+                level=sc.mentee_level,
+                most=np.zeros(0),
+            )
+        arrays, held = self._arrays, None
+        if accept is not None:
+            arrays, held = arrays._replace(most=accept.most()), accept.held()
+        return kernels.best_mentors(
+            arrays,
+            rows,
+            k,
+            first,
+            self.tail.step,
+            self.live,
+            self.tail.tails.T,  # (blocks, bounds), contiguous
+            self.tail.blocks.T,
+            (len(TAIL_SKILL_GRID), len(BLEND_GRID)),
+            cross=self.only == "cross_department",
+            held=held,
+        )
 
     def _score(self, rows, pending, start: int, end: int, found: _Best, accept=None) -> None:
         """Score the open mentors of ``start:end`` that can enter each pending row's list.

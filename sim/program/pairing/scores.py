@@ -218,6 +218,11 @@ def _grid_point(x: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
     return k, at - k
 
 
+def _by_column(table: np.ndarray) -> np.ndarray:
+    """``table`` stored column by column (each block's bounds side by side in memory)."""
+    return np.ascontiguousarray(table.T).T
+
+
 def _mean_positive_gap(
     mentor: np.ndarray, mentee: np.ndarray, rows: np.ndarray, cols: np.ndarray, sign: float
 ) -> np.ndarray:
@@ -280,8 +285,14 @@ class SuffixBound:
         self.starts = np.arange(0, sc.n, step)  # none without mentors: nothing to bound
         rows = [self._parts(slice(None), s, live) for s in TAIL_SKILL_GRID]
         rows.append([np.where(live, self.ur, -np.inf)])
-        self.blocks = np.stack(
-            [np.maximum.reduceat(v, self.starts) if len(v) else v for group in rows for v in group]
+        self.blocks = _by_column(
+            np.stack(
+                [
+                    np.maximum.reduceat(v, self.starts) if len(v) else v
+                    for group in rows
+                    for v in group
+                ]
+            )
         )
         self.dirty: set[int] = set()
         self._accumulate()
@@ -317,7 +328,7 @@ class SuffixBound:
     def _accumulate(self, last: int | None = None) -> None:
         """The tails from the blocks: all of them, or those starting at block ``last`` or before."""
         if last is None:
-            self.tails = np.maximum.accumulate(self.blocks[:, ::-1], axis=1)[:, ::-1].copy()
+            self.tails = _by_column(np.maximum.accumulate(self.blocks[:, ::-1], axis=1)[:, ::-1])
             return
         head = self.blocks[:, last::-1].copy()
         if last + 1 < self.blocks.shape[1]:

@@ -314,7 +314,7 @@ class _Acceptance:
         n = len(index.where)  # every mentor position
         self.pref = np.full(n, -np.inf)  # by mentor position
         self.row = np.full(n, -1, dtype=np.int64)
-        self.most: np.ndarray | None = None  # per mentee, the most any mentor can prefer it
+        self._most: np.ndarray | None = None
 
     def set(self, position: int, key: tuple[float, int] | None) -> None:
         """Mentor ``position``'s threshold becomes ``key`` (None: it has room)."""
@@ -327,12 +327,20 @@ class _Acceptance:
         experience skill above the least experienced mentor's, so a mentor holding a mentee it
         prefers more than that refuses it.
         """
-        if self.most is None:
+        return self.most()[rows] < self.pref[self.index.order[idx]]
+
+    def most(self) -> np.ndarray:
+        """Per mentee, the most any mentor can prefer it (see :meth:`refuses`; computed once)."""
+        if self._most is None:
             sc = self.index.sc
             floor = sc.mentor_exp.min(axis=1, initial=np.inf)[:, None] if sc.n else 0.0
             gap = np.maximum(sc.mentee_exp - floor, 0.0).mean(axis=0) if len(sc.mentee_exp) else 0.0
-            self.most = sc.mentee_level + gap + sc.margin
-        return self.most[rows] < self.pref[self.index.order[idx]]
+            self._most = sc.mentee_level + gap + sc.margin
+        return self._most
+
+    def held(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per mentor position, the threshold's preference and mentee (the arrays themselves)."""
+        return self.pref, self.row
 
     def members(self, rows: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Mask of aligned (mentee, member) pairs in which the mentor would accept."""
@@ -386,15 +394,15 @@ def deferred_acceptance(
     return pairs, {r: value[r] for r in pairs}
 
 
-LIST_START = 8 * BATCH_ROWS
+LIST_START = 4 * BATCH_ROWS
 """Entries of a mentee's first list of acceptable mentors in deferred acceptance."""
 
-LIST_GROWTH = 4
+LIST_GROWTH = 2
 """Factor by which a mentee's next list is longer when it used up the last one."""
 
 LIST_MOST = 8 * LIST_START
 """Longest list of one mentee (bounds a relist's memory: about 100 bytes per entry of a
-batch of :data:`BATCH_ROWS` mentees, 6.4 MiB)."""
+batch of :data:`BATCH_ROWS` mentees, 3.2 MiB)."""
 
 
 class _Lists:
