@@ -66,13 +66,19 @@ def _running(pid: int) -> bool:
     return True
 
 
-MATH_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-"""Environment variables that set the thread count of the linear-algebra libraries."""
+MATH_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+"""Environment variables that set the thread count of the linear-algebra libraries and of the
+compiled pairing loop (:func:`sim.kernels.best_mentors`)."""
 
 
 @contextmanager
 def one_math_thread_each() -> Iterator[None]:
-    """Worker processes started inside run their linear-algebra libraries on one thread each.
+    """Worker processes started inside run their math libraries on one thread each.
 
     As Dask's workers do: one thread per process, so that ``workers`` processes on a machine
     with many cores do not each start a thread per core. A variable the user has set is left

@@ -166,11 +166,15 @@ def test_local_workers_start_with_one_math_thread_each(small, monkeypatch):
     monkeypatch.setenv("MKL_NUM_THREADS", "3")  # a user's own setting is kept
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
     small["replications"] = 2
     run_experiment(load_scenario(small), workers=2)
-    assert seen and all(
-        s == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "3"}
-        for s in seen
-    ), seen
+    want = {
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "3",
+        "NUMBA_NUM_THREADS": "1",
+    }
+    assert seen and all(s == want for s in seen), seen
     assert "OMP_NUM_THREADS" not in os.environ, "this process's environment is restored"
     assert os.environ["MKL_NUM_THREADS"] == "3"
