@@ -104,12 +104,15 @@ def capacities(n_mentors: int):
 def cases(draw, max_mentors: int = 40, max_mentees: int = 20, capacity=None) -> Case:
     """A random organization, a random subset of juniors as mentors and of seniors as mentees
     (or, sometimes, both drawn from everyone, so one slot can be on both sides); capacity 1-3
-    for all mentors, or, sometimes, 0-3 per mentor (the room a mentor has left)."""
+    for all mentors, or, sometimes, 0-3 per mentor (the room a mentor has left); sometimes
+    skills on a grid of quarters, so that many scores and preferences tie."""
     seed = draw(st.integers(0, 2**31 - 1))
     levels = draw(st.integers(3, 4))
     span = draw(st.integers(3, 6))
     size = draw(st.integers(12, min(90, sum(span**d for d in range(levels)))))
     state = build(size, levels, span, seed)
+    if draw(st.integers(0, 2)) == 0:  # skills on a coarse grid: scores and preferences tie
+        state.skills[:] = np.round(np.asarray(state.skills) * 4) / 4
     rng = np.random.default_rng(seed)
     if draw(st.integers(0, 3)) == 0:
         juniors = seniors = np.arange(size)
@@ -999,6 +1002,28 @@ def test_frontier_queries_equal_full_rows_and_tail_bounds_hold(engine, case, onl
     for t in range(len(tail.starts)):  # every tail's bound is above its live members' scores
         best = in_order[:, t * tail.step :].max(axis=1, initial=-np.inf)
         assert (tail.bound(index.sc, rows, t) >= best).all(), f"tail {t} bound below a score"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_full_mentor_takes_an_equally_preferred_mentee_only_of_lower_position(engine):
+    """Deferred acceptance's lists: a mentor holding a mentee it prefers exactly as much
+    accepts the mentee of lower position (the tie rule of ``_hold``), and refuses the other."""
+    state = build(60, 4, 4, 3)
+    mentors, mentees = np.flatnonzero(~state.senior)[:12], np.flatnonzero(state.senior)[:2]
+    state.skills[mentees[1]] = state.skills[mentees[0]]  # alike in all mentors rank them by
+    state.level[mentees[1]] = state.level[mentees[0]]
+    sc = scores.Scorer(state, mentors, mentees, state.digital, ScoreWeights(), False)
+    with pytest.MonkeyPatch.context() as mp:
+        use_engine(mp, engine)
+        index = candidates.Frontier(sc)
+        accept = solvers._Acceptance(index)
+        prefs = sc.preference(np.ones(sc.n, dtype=np.int64), np.arange(sc.n))
+        assert (prefs == sc.preference(np.zeros(sc.n, dtype=np.int64), np.arange(sc.n))).all()
+        for c in range(sc.n):  # every mentor is full, holding mentee 1
+            accept.set(c, (float(prefs[c]), 1))
+        cols, _, complete = index.top(np.array([0, 1]), sc.n, accept)
+    assert sorted(cols[0].tolist()) == list(range(sc.n)), "every mentor takes mentee 0"
+    assert (cols[1] == -1).all() and complete[1], "and none takes mentee 1 again"
 
 
 def test_tail_bounds_hold_beyond_the_grids():
