@@ -282,13 +282,13 @@ def markdown(results: dict) -> str:
     if results["pairing"]:
         lines += [
             "",
-            "| size | pairing policy | seconds | pairs | mean score |",
-            "|---|---|---|---|---|",
+            "| size | pairing policy | engine | seconds | pairs | mean score |",
+            "|---|---|---|---|---|---|",
         ]
         for r in results["pairing"]:
             lines.append(
-                f"| {r['size']} | {r['policy']} | {r['seconds']} | {r.get('pairs', '')} "
-                f"| {r.get('mean_score', '')} |"
+                f"| {r['size']} | {r['policy']} | {r.get('engine', '')} | {r['seconds']} "
+                f"| {r.get('pairs', '')} | {r.get('mean_score', '')} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -21,7 +21,9 @@ def test_benchmark_suite_writes_its_results(tmp_path):
     assert all(r["reference_ms"] > 0 for r in results["models"]), "the machine's speed is noted"
     assert all("kib_per_employee" in r for r in results["models"]), "memory per employee"
     assert results["ratio"]["vector_over_agent"] > 0
-    assert len(results["pairing"]) == 9, "every pairing policy is timed"
+    pairing = results["pairing"]
+    assert len(pairing) == 18 and len({r["policy"] for r in pairing}) == 9, "each policy, twice"
+    assert {r["engine"] for r in pairing} == {"numpy"}, "the small size is below the compiler's"
     assert {r["executor"] for r in results["executors"]} >= {
         "in process (1 worker)",
         "2 local processes",
