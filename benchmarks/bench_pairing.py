@@ -22,6 +22,10 @@ policy is measured against it.
     .venv/bin/python benchmarks/bench_pairing.py [--sizes 2k 100k 1m] [--exact] [--limit S]
     .venv/bin/python benchmarks/bench_pairing.py --sizes 1m --against REV --rounds 2 --out F
 
+Each policy runs once with each of ``--engines`` in turn (default both): ``numpy`` sets
+``MENTORSIM_COMPILED=0`` in the child; ``compiled`` lets a pool of ``COMPILED_FROM`` mentors or
+more use the compiled search where numba is installed. Each row says which engine ran.
+
 With ``--against REV`` every policy is also run with git revision REV's package (exported with
 ``git archive``), the two revisions in turn, ``--rounds`` times each on the same captured
 problem: the rows then hold both medians and their ratio, measured side by side.

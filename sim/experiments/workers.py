@@ -80,8 +80,8 @@ compiled pairing loop (:func:`sim.kernels.best_mentors`)."""
 def one_math_thread_each() -> Iterator[None]:
     """Worker processes started inside run their math libraries on one thread each.
 
-    As Dask's workers do: one thread per process, so that ``workers`` processes on a machine
-    with many cores do not each start a thread per core. A variable the user has set is left
+    One thread per process, so that ``workers`` processes on a machine with many cores do not
+    each start a thread per core. A variable the user has set is left
     as it is; this process's environment is restored on exit.
     """
     saved = {name: os.environ.get(name) for name in MATH_THREAD_VARIABLES}
