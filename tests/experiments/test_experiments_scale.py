@@ -55,6 +55,62 @@ def test_same_bytes_with_one_worker_two_workers_and_a_local_dask_cluster(tmp_pat
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_dask_local_workers_run_one_math_thread_each(monkeypatch):
+    """As local workers: two workers each running a compiled pairing or BLAS on every core would
+    fight over the cores. Set by the cluster itself, so it holds whichever command started it
+    and whatever environment a fork server already running was started with."""
+    pytest.importorskip("distributed")
+    from argparse import Namespace
+
+    from sim.ui.cli.common import executor_for
+
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")  # a user's own setting is kept
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    args = Namespace(executor="dask-local", workers=2, scheduler=None)
+    executor, workers, close = executor_for(args, tasks=2)
+    try:
+        seen = executor._client.run(lambda: dict(os.environ))
+    finally:
+        close()
+    want = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "3"}
+    want["NUMBA_NUM_THREADS"] = "1"
+    got = [{name: env.get(name) for name in want} for env in seen.values()]
+    assert workers == 2 and len(got) == 2, seen.keys()
+    assert all(g == want for g in got), got
+
+
+def test_a_dask_local_cluster_takes_no_fixed_port_and_serves_this_machine_only():
+    """Dask's scheduler serves its status pages even without a dashboard, by default on port
+    8787 of every interface, warning where another program holds it (a user's own Dask)."""
+    pytest.importorskip("distributed")
+    import socket
+    import warnings
+
+    from sim.ui.cli.common import local_cluster
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:  # taken already (another test's cluster): the case is there either way
+        holder.close()
+        holder = None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cluster = local_cluster(1)
+        try:
+            bound = {s.getsockname()[:2] for s in cluster.scheduler.http_server._sockets.values()}
+        finally:
+            cluster.close()
+    finally:
+        if holder is not None:
+            holder.close()
+    assert not [w for w in caught if "8787" in str(w.message)], [str(w.message) for w in caught]
+    assert bound and all(host == "127.0.0.1" and port != 8787 for host, port in bound), bound
+
+
 def test_resume_after_sigkill_gives_the_uninterrupted_results(tmp_path):
     args = [
         "--reps",

@@ -16,6 +16,7 @@ from sim.core.errors import (
     OptionError,
     shown,
 )
+from sim.experiments.workers import MATH_THREAD_VARIABLES
 
 __all__ = [
     "CONNECT_TIMEOUT_S",
@@ -195,6 +196,7 @@ def import_in_background(*modules: str) -> None:
 
 
 DASK_LOCAL_CONFIG = {
+    "distributed.nanny.environ": {name: "1" for name in MATH_THREAD_VARIABLES},
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "200ms",
     "distributed.admin.system-monitor.interval": "5s",
@@ -205,7 +207,10 @@ do not sample their own stacks for one (every 10 ms, a tenth of the run time the
 its processes check their event loops, system load and memory less often (every 200 ms, 5 s
 and 1 s, not 20 ms, 500 ms and 100 ms): an idle two-worker cluster then takes about 0.2 s of
 CPU in 10 s instead of 1.3 to 1.6 s (``benchmarks/bench_workers.py --dask-idle-only``), time
-the runs get back on a small machine."""
+the runs get back on a small machine. Its workers run the linear-algebra libraries and the
+compiled pairing loop on one thread each, as local workers do (a variable the user set is
+kept): set in each worker as it starts, whatever environment a fork server already running
+was started with."""
 
 
 def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
@@ -262,7 +267,14 @@ def local_cluster(workers: int, settings: dict | None = None):
     method = {"distributed.worker.multiprocessing-method": worker_context().get_start_method()}
     with dask.config.set({**(DASK_LOCAL_CONFIG if settings is None else settings), **method}):
         return LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            # without a dashboard the scheduler still serves its status pages, by default on
+            # port 8787 of every interface (and warns where that port is taken): a free port
+            # of this machine's own interface instead
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         )
 
 
