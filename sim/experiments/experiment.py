@@ -141,11 +141,6 @@ def build_model(
     return ReverseMentoringModel(scenario, arm=arm, rng=seed)
 
 
-def _execute(scenario_data: dict[str, Any], task: Task) -> tuple[Task, RunOutput]:
-    scenario = validate(scenario_data)
-    return task, run_model(scenario, arm=task.arm, seed=task.seed)
-
-
 # ---------------------------------------------------------------------- in a worker
 
 _WORKER_SCENARIOS: dict[str, Scenario] = {}

@@ -75,12 +75,12 @@ def test_resume_computes_only_what_is_missing(small, tmp_path):
     full = run_experiment(small, out=tmp_path / "full")
     scenario = load_scenario(small)
     # simulate an interruption: one finished part on disk, nothing else
-    from sim.experiments.experiment import Plan, _execute
+    from sim.experiments.experiment import Plan, run_model
 
     plan = Plan(scenario, [{}], scenario.replications)
     store = Store(tmp_path / "cut", plan.to_dict(), resume=False)
     task = plan.tasks()[1]
-    _, output = _execute(scenario.to_dict(), task)
+    output = run_model(scenario, arm=task.arm, seed=task.seed)
     store.save(task, output)
     ran = []
     resumed = run_experiment(small, out=tmp_path / "cut", resume=True, on_result=ran.append)

@@ -24,7 +24,7 @@ def full(tiny, tmp_path):
 
 def interrupted(tiny, folder, finished=(0, 2)):
     """A folder as an interrupted run leaves it: the parts of the ``finished`` replications."""
-    from sim.experiments.experiment import Plan, _execute
+    from sim.experiments.experiment import Plan, run_model
     from sim.model.scenario import load_scenario
 
     scenario = load_scenario(tiny)
@@ -32,7 +32,7 @@ def interrupted(tiny, folder, finished=(0, 2)):
     store = Store(folder, plan.to_dict(), resume=False)
     for task in plan.tasks():
         if task.replication in finished:
-            store.save(task, _execute(scenario.to_dict(), task)[1])
+            store.save(task, run_model(scenario, arm=task.arm, seed=task.seed))
     return sorted(folder.joinpath(PARTS).glob("*.run.json"))
 
 
