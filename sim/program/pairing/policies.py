@@ -149,7 +149,7 @@ def _two_sided(sc, capacity, g, rng) -> Assignment:
     order = np.lexsort((np.arange(sc.m), -mean_exp, -sc.mentee_level))
     if g:
         return _serial_policy(sc, order, capacity, g)
-    return deferred_acceptance(sc, Frontier(sc), capacity, order)[0]
+    return deferred_acceptance(sc, Frontier(sc), capacity, order)
 
 
 # --------------------------------------------------------------------------------------------

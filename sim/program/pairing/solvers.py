@@ -23,6 +23,7 @@ scoring most mentors. On that query:
 from __future__ import annotations
 
 import heapq
+from array import array
 from bisect import bisect_right
 from collections import deque
 
@@ -355,7 +356,7 @@ def deferred_acceptance(
     index: Frontier,
     capacity: np.ndarray,
     order: np.ndarray,
-) -> tuple[Assignment, dict[int, float]]:
+) -> Assignment:
     """Mentee-proposing deferred acceptance with mentor capacity (Gale & Shapley 1962).
 
     Mentees propose to their best mentor (by the index's value, ties by position) among those
@@ -372,12 +373,11 @@ def deferred_acceptance(
         order: Mentee positions in the order they first propose.
 
     Returns:
-        The pairs, and each paired mentee's value of its pair (the index's).
+        The pairs.
     """
     accept = _Acceptance(index)
     lists = _Lists(sc, index, accept)
     held: dict[int, list[tuple[float, int]]] = {}
-    value: dict[int, float] = {}
     queue = deque(np.asarray(order, dtype=np.int64).tolist())
     while queue:
         block = [queue.popleft() for _ in range(min(BATCH_ROWS, len(queue)))]
@@ -387,11 +387,9 @@ def deferred_acceptance(
             if at >= 0:
                 c, pref = lists.cols[r][at], lists.prefs[r][at]
                 _hold(r, c, pref, accept, held, capacity, queue)
-                value[r] = lists.vals[r][at]
             elif not lists.complete[r]:
                 queue.append(r)  # every listed mentor filled up meanwhile: a longer list
-    pairs = {-neg: (c,) for c, heap in held.items() for _, neg in heap}
-    return pairs, {r: value[r] for r in pairs}
+    return {-neg: (c,) for c, heap in held.items() for _, neg in heap}
 
 
 LIST_START = 4 * BATCH_ROWS
@@ -410,18 +408,19 @@ class _Lists:
 
     Used by :func:`deferred_acceptance`.
     A list holds a mentee's ``k`` best mentors among those that would accept it when it was
-    made. Thresholds only rise, so an entry that would refuse the mentee now refuses it for
-    good, and the first entry that would still accept it is its best acceptable mentor. A
-    mentee that used up its list gets a new one, :data:`LIST_GROWTH` times longer, so that a
-    mentee deep down everyone's shared favourites is listed a few times, not once per
-    :data:`BATCH_ROWS` mentors filled.
+    made, in compact arrays: 12 bytes an entry where Python lists of numbers take about 100.
+    Every mentee keeps its list (it may be rejected later), so at 1,000,000 employees the
+    lists hold tens of millions of entries. Thresholds only rise, so an entry that would
+    refuse the mentee now refuses it for good, and the first entry that would still accept it
+    is its best acceptable mentor. A mentee that used up its list gets a new one,
+    :data:`LIST_GROWTH` times longer, so that a mentee deep down everyone's shared favourites
+    is listed a few times, not once per :data:`BATCH_ROWS` mentors filled.
     """
 
     def __init__(self, sc: Scorer, index: Frontier, accept: _Acceptance):
         self.sc, self.index, self.accept = sc, index, accept
-        self.cols: dict[int, list[int]] = {}
-        self.prefs: dict[int, list[float]] = {}
-        self.vals: dict[int, list[float]] = {}
+        self.cols: dict[int, array] = {}  # mentor positions, best first
+        self.prefs: dict[int, array] = {}  # each mentor's preference for the mentee
         self.ptr: dict[int, int] = {}
         self.size: dict[int, int] = {}
         self.complete: dict[int, bool] = {}
@@ -439,12 +438,12 @@ class _Lists:
             self.size[r] = LIST_START if old is None else min(old * LIST_GROWTH, LIST_MOST)
         k = max(1, min(max(self.size[r] for r in rows), self.sc.n))
         block = np.asarray(rows, dtype=np.int64)
-        cols, vals, complete = self.index.top(block, k, self.accept)
+        cols, _, complete = self.index.top(block, k, self.accept)
         prefs = self.sc.preference(np.repeat(block, k).reshape(cols.shape), np.maximum(cols, 0))
+        code = "i" if self.sc.n <= np.iinfo(np.intc).max else "q"  # positions fit 32 bits
         for t, r in enumerate(rows):
             ok = cols[t] >= 0
-            self.cols[r], self.vals[r] = cols[t][ok].tolist(), vals[t][ok].tolist()
-            self.prefs[r] = prefs[t][ok].tolist()
+            self.cols[r], self.prefs[r] = _packed(code, cols[t][ok]), _packed("d", prefs[t][ok])
             self.ptr[r], self.complete[r] = 0, bool(complete[t])
 
     def walk(self, r: int) -> int:
@@ -457,6 +456,13 @@ class _Lists:
             p += 1
         self.ptr[r] = p
         return p if p < len(cols) else -1
+
+
+def _packed(code: str, values: np.ndarray) -> array:
+    """``values`` in a compact Python array of type ``code`` (read item by item as fast as a list)."""
+    out = array(code)
+    out.frombytes(np.ascontiguousarray(values, dtype=np.dtype(code)).tobytes())
+    return out
 
 
 def _hold(r: int, c: int, pref: float, accept: _Acceptance, held, capacity, queue) -> None:
