@@ -399,8 +399,8 @@ LIST_GROWTH = 2
 """Factor by which a mentee's next list is longer when it used up the last one."""
 
 LIST_MOST = 8 * LIST_START
-"""Longest list of one mentee (bounds a relist's memory: about 100 bytes per entry of a
-batch of :data:`BATCH_ROWS` mentees, 3.2 MiB)."""
+"""Longest list of one mentee (bounds a relist's temporary arrays: under 100 bytes per entry
+of a batch of :data:`BATCH_ROWS` mentees, under 3.2 MiB)."""
 
 
 class _Lists:
