@@ -17,17 +17,21 @@ for: exactly where it only reorders or skips work, in distribution where it draw
 * :func:`best_mentors`: each mentee's best usable mentors, exactly, as one loop over mentees,
   blocks and mentors that numba compiles (the optional ``fast`` extra) for large pairings; it
   gives the blocked numpy search's answer (:class:`~sim.program.pairing.candidates.Frontier`).
+* :func:`proposals`: deferred acceptance's proposals and rejections as one compiled loop over
+  arrays; it forms the holds of :func:`~sim.program.pairing.solvers.deferred_acceptance`'s
+  Python loop (tested against it, and against a brute force, in ``tests/program``).
 
 **Float32.** Sums over the network run in float32: the network is 0/1 and the summed values lie
 in [0, 1] (skills, resistance) or are small whole numbers (counts, exact in float32 up to 2**24),
 so seven significant digits are plenty for a mean over a few dozen neighbours, and half the
 memory moves. Rules get float64 back where they combine these means with the state.
 
-**Compiled.** Only :func:`best_mentors` is compiled, and only where numba is installed and the
-pool holds at least :data:`~sim.program.pairing.candidates.COMPILED_FROM` mentors; numpy runs
-everywhere else. Its loop is plain Python that numba compiles as it stands, so the tests run the
-same loop uncompiled as well. Its rows share the cores (``numba.prange``; ``NUMBA_NUM_THREADS``
-sets how many); each row's answer is exact, so the pairs are the same whatever the threads.
+**Compiled.** Only :func:`best_mentors` and :func:`proposals` are compiled, and only where numba
+is installed and the pool holds at least :data:`~sim.program.pairing.candidates.COMPILED_FROM`
+mentors; numpy runs everywhere else. Their loops are plain Python that numba compiles as it
+stands, so the tests run the same loops uncompiled as well. :func:`best_mentors`' rows share the
+cores (``numba.prange``; ``NUMBA_NUM_THREADS`` sets how many); each row's answer is exact, so the
+pairs are the same whatever the threads.
 
 Nothing here imports the rest of the package: kernels take arrays.
 """
@@ -428,7 +432,9 @@ _rows_range = range
 """The loop over rows: ``numba.prange`` where it is compiled (see :func:`best_mentors`)."""
 
 
-def _best_mentors_loop(a, rows, k, first, step, live, tails, blocks, grid, cross, held, held_row):
+def _best_mentors_loop(
+    a, rows, k, first, step, live, tails, blocks, grid, cross, held, held_row, above, above_at
+):
     """:func:`best_mentors`' loop: plain Python that numba compiles as it stands."""
     n = len(live)
     n_blocks = (n + step - 1) // step
@@ -490,8 +496,10 @@ def _best_mentors_loop(a, rows, k, first, step, live, tails, blocks, grid, cross
                 pos = a.order[j]
                 if count == k and v == kth and pos > hp[0]:
                     continue
-                if use_accept and held[pos] > -np.inf:  # a full mentor: would it accept?
-                    if a.most[r] < held[pos]:  # surely not (a cheap test)
+                if v > above[t] or (v == above[t] and pos <= above_at[t]):
+                    continue  # ranked at or above the row's ceiling: known to be unusable
+                if use_accept and held[j] > -np.inf:  # a full mentor: would it accept?
+                    if a.most[r] < held[j]:  # surely not (a cheap test)
                         continue
                     p = 0.0  # Scorer.preference, against the mentor's threshold
                     for f in range(n_exp):
@@ -499,7 +507,7 @@ def _best_mentors_loop(a, rows, k, first, step, live, tails, blocks, grid, cross
                     if n_exp:
                         p /= n_exp
                     p = a.level[r] + p
-                    if not (p > held[pos] or (p == held[pos] and r < held_row[pos])):
+                    if not (p > held[j] or (p == held[j] and r < held_row[j])):
                         continue
                 # Scorer.allowed
                 e, c = a.mentee_slot[r], a.mentor_slot[j]
@@ -567,6 +575,7 @@ def best_mentors(
     grid: tuple[int, int],
     cross: bool = False,
     held: tuple[np.ndarray, np.ndarray] | None = None,
+    ceiling: tuple[np.ndarray, np.ndarray] | None = None,
     compiled: bool = True,
 ):
     """Each mentee's ``k`` best usable mentors, one mentee and one mentor at a time.
@@ -591,8 +600,12 @@ def best_mentors(
         blocks: ``SuffixBound.blocks.T``: per block, the bounds of its own mentors.
         grid: The bounds' (skill levels, receptiveness points).
         cross: Mentors of another department only.
-        held: With an acceptance rule: per mentor position, the preference key of the worst
-            mentee held, and that mentee (-inf and -1 with room).
+        held: With an acceptance rule: per member (in the frontier's order, so that a block's
+            are read side by side), the preference key of the worst mentee its mentor holds,
+            and that mentee (-inf and -1 with room).
+        ceiling: Per row, a (value, position) at and above which (value, then the lower
+            position) its caller knows every mentor to be unusable: they are skipped before
+            any further test (None: no ceiling).
         compiled: Compile the loop (with numba); False runs it as plain Python (slow: tests).
 
     Returns:
@@ -612,6 +625,152 @@ def best_mentors(
         held = (np.zeros(0), np.zeros(0, dtype=np.int64))
     grid_ = np.asarray(grid, dtype=np.int64)
     rows = np.asarray(rows, dtype=np.int64)
+    if ceiling is None:
+        ceiling = (np.full(len(rows), np.inf), np.full(len(rows), -1, dtype=np.int64))
+    above, above_at = np.asarray(ceiling[0], dtype=np.float64), np.asarray(ceiling[1], np.int64)
     return _KERNELS[compiled](
-        a, rows, int(k), int(first), int(step), live, tails, blocks, grid_, bool(cross), *held
-    )
+        a, rows, int(k), int(first), int(step), live, tails, blocks, grid_, bool(cross), *held,
+        above, above_at,
+    )  # fmt: skip
+
+
+class ProposalState(NamedTuple):
+    """Deferred acceptance's state in arrays (:func:`proposals`), mentors by position.
+
+    Mentee ``r``'s list of acceptable mentors is ``cols[start[r]:end[r]]`` (best first);
+    ``ptr[r]`` is how far it has walked. A mentor's preference for a mentee is worked out as
+    :meth:`~sim.program.pairing.scores.Scorer.preference` does (level plus the mean of the
+    positive experience gaps, in its operations), from the experience arrays. Mentor
+    ``c`` holds ``count[c]`` mentees in ``held_pref``/``held_row`` from ``offset[c]`` on, a heap
+    with its least preferred mentee on top; a full mentor's threshold (``threshold``,
+    ``threshold_row``, and the same by member of the frontier) is that mentee's key, -inf and
+    -1 while it has room. ``queue`` holds the
+    mentees due to propose, as a ring.
+    """
+
+    cols: np.ndarray  # int32 mentor positions
+    mentor_exp: np.ndarray  # (E, n) float64
+    mentee_exp: np.ndarray  # (E, m) float64
+    level: np.ndarray  # (m,) float64
+    start: np.ndarray  # (m,) int64
+    ptr: np.ndarray  # (m,) int64
+    end: np.ndarray  # (m,) int64
+    complete: np.ndarray  # (m,) bool: the list holds every mentor that would accept
+    capacity: np.ndarray  # (n,) int64
+    offset: np.ndarray  # (n,) int64
+    count: np.ndarray  # (n,) int64
+    held_pref: np.ndarray  # (sum of capacities,) float64
+    held_row: np.ndarray  # (sum of capacities,) int64
+    threshold: np.ndarray  # (n,) float64
+    threshold_row: np.ndarray  # (n,) int64
+    member: np.ndarray  # (n,) int64: each mentor's place in the frontier's order (-1: none)
+    member_threshold: np.ndarray  # the thresholds in that order (what best_mentors reads)
+    member_threshold_row: np.ndarray
+    queue: np.ndarray  # (m + 1,) int64 ring
+    ends: np.ndarray  # (2,) int64: the ring's head and tail
+
+
+def _worse(pa, ra, pb, rb) -> bool:
+    """Whether key (pa, ra) is less preferred than (pb, rb): lower preference, then higher row."""
+    return pa < pb or (pa == pb and ra > rb)
+
+
+def _swap(pref, row, i, j) -> None:
+    """Swap entries ``i`` and ``j`` of a heap kept as two arrays."""
+    pref[i], pref[j] = pref[j], pref[i]
+    row[i], row[j] = row[j], row[i]
+
+
+def _proposals_loop(s, most_waiting):
+    """:func:`proposals`' loop: plain Python that numba compiles as it stands."""
+    waiting = np.zeros(most_waiting, dtype=np.int64)
+    n_waiting = 0
+    size = len(s.queue)
+    head, tail = s.ends[0], s.ends[1]
+    n_exp = s.mentor_exp.shape[0]
+    while head != tail and n_waiting < most_waiting:
+        r = s.queue[head]
+        head = (head + 1) % size
+        p, e, pref = s.ptr[r], s.end[r], 0.0
+        while p < e:  # the first listed mentor that would still accept (thresholds only rise)
+            c = s.cols[p]
+            pref = 0.0  # Scorer.preference, in its operations
+            for f in range(n_exp):
+                pref += max(-(s.mentor_exp[f, c] - s.mentee_exp[f, r]), 0.0)
+            if n_exp:
+                pref /= n_exp
+            pref = s.level[r] + pref
+            if _worse(s.threshold[c], s.threshold_row[c], pref, r):
+                break
+            p += 1
+        s.ptr[r] = p
+        if p == e:
+            if not s.complete[r]:
+                waiting[n_waiting] = r  # a new, longer list
+                n_waiting += 1
+            continue
+        c = s.cols[p]
+        lo, i, pref_, row_ = s.offset[c], s.count[c], s.held_pref, s.held_row
+        if i < s.capacity[c]:  # room: the mentee joins the heap and moves up
+            s.count[c] = i + 1
+            pref_[lo + i], row_[lo + i] = pref, r
+            while i > 0:
+                up = (i - 1) // 2
+                if not _worse(pref_[lo + i], row_[lo + i], pref_[lo + up], row_[lo + up]):
+                    break
+                _swap(pref_, row_, lo + i, lo + up)
+                i = up
+        else:  # full: the least preferred (on top) is rejected, the mentee moves down
+            s.queue[tail] = row_[lo]
+            tail = (tail + 1) % size
+            pref_[lo], row_[lo] = pref, r
+            i, cap = 0, s.capacity[c]
+            while 2 * i + 1 < cap:
+                j = lo + 2 * i + 1
+                if 2 * i + 2 < cap and _worse(pref_[j + 1], row_[j + 1], pref_[j], row_[j]):
+                    j += 1
+                if not _worse(pref_[j], row_[j], pref_[lo + i], row_[lo + i]):
+                    break
+                _swap(pref_, row_, lo + i, j)
+                i = j - lo
+        if s.count[c] == s.capacity[c]:  # the least preferred held sets the threshold
+            s.threshold[c], s.threshold_row[c] = pref_[lo], row_[lo]
+            if s.member[c] >= 0:
+                s.member_threshold[s.member[c]] = pref_[lo]
+                s.member_threshold_row[s.member[c]] = row_[lo]
+    s.ends[0], s.ends[1] = head, tail
+    return waiting[:n_waiting]
+
+
+_PROPOSALS: dict[bool, Callable] = {}
+
+
+def proposals(state: ProposalState, most_waiting: int, compiled: bool = True) -> np.ndarray:
+    """Run deferred acceptance's proposals until the queue is empty or mentees wait for lists.
+
+    It stands for :func:`sim.program.pairing.solvers.deferred_acceptance`'s loop and forms the
+    same holds: each mentee from the queue walks its list to the first mentor that would still
+    accept it and proposes; a full mentor rejects its least preferred mentee (lower preference,
+    then higher position), who joins the queue. A mentee whose list is used up (and may hold
+    more mentors) waits instead, for its caller to make it a longer list.
+
+    Args:
+        state: The arrays, updated in place.
+        most_waiting: Stop once this many mentees wait.
+        compiled: Compile the loop (with numba); False runs it as plain Python (slow: tests).
+
+    Returns:
+        The mentees waiting for a list.
+    """
+    if compiled not in _PROPOSALS:
+        if compiled:
+            import numba
+
+            inline = {f.__name__: numba.njit(inline="always")(f) for f in (_worse, _swap)}
+            loop = types.FunctionType(
+                _proposals_loop.__code__, {**_proposals_loop.__globals__, **inline}
+            )
+            _PROPOSALS[compiled] = numba.njit(cache=True)(loop)
+        else:
+            _PROPOSALS[compiled] = _proposals_loop
+    return _PROPOSALS[compiled](state, int(most_waiting))

@@ -518,6 +518,38 @@ def test_two_sided_leaves_no_blocking_pair(case):
     assert blocking_pairs(case, pairs) == [], "deferred acceptance left a blocking pair"
 
 
+@pytest.mark.parametrize("engine", ["loop", "compiled"])
+@pytest.mark.parametrize("list_start", [1, 128])
+def test_compiled_proposals_give_the_plain_loops_pairs_and_higher_levels_close_mentors(
+    engine, list_start
+):
+    """Deferred acceptance with its proposals in :func:`sim.kernels.proposals` against its
+    Python loop: 300 mentees of several levels, 900 mentors with capacities 1 to 3. Lists of
+    one make the list arrays fill and compact many times. Mentors that higher levels filled
+    refuse every mentee of a lower one here (their experience gaps stay below 1), so they
+    leave the frontier: the test counts them, so that this path is the one checked."""
+    state = build(6000, 6, 8, 21)
+    rng = np.random.default_rng(21)
+    mentees = rng.choice(np.flatnonzero(state.senior), 300, replace=False)
+    mentors = rng.choice(np.flatnonzero(~state.senior), 900, replace=False)
+    case = Case(state, mentors, mentees, rng.integers(1, 4, 900), ScoreWeights(), True, 21)
+    assert len(np.unique(state.level[mentees])) >= 3
+    with pytest.MonkeyPatch.context() as mp:
+        use_engine(mp, "numpy")
+        plain = case.pairs("two_sided")
+    closed = []
+    with pytest.MonkeyPatch.context() as mp:
+        use_engine(mp, engine)
+        mp.setattr(solvers, "LIST_START", list_start)
+        mp.setattr(solvers, "BATCH_ROWS", 4)
+        close = candidates.Frontier.close
+        mp.setattr(candidates.Frontier, "close", lambda f, c: closed.append(c) or close(f, c))
+        got = case.pairs("two_sided")
+    assert got == plain, "the compiled proposals changed the pairs"
+    assert len(closed) > 0, "no mentor left the frontier: the levels' path was not taken"
+    assert blocking_pairs(case, got) == []
+
+
 # ---------------------------------------------------------------------------------------------
 # Tiny windows, tails, batches and lists change nothing
 # ---------------------------------------------------------------------------------------------
@@ -536,7 +568,8 @@ def tiny_index(mp):
 
 ENGINES = ["numpy", "loop", "compiled"]
 """How a frontier answers its queries: blocked numpy, or :func:`sim.kernels.best_mentors`'s
-loop as plain Python or compiled (the optional ``fast`` extra)."""
+loop as plain Python or compiled (the optional ``fast`` extra); with the loops, deferred
+acceptance's proposals run in :func:`sim.kernels.proposals`' loop too."""
 
 
 def use_engine(mp, engine: str) -> None:
@@ -551,6 +584,7 @@ def use_engine(mp, engine: str) -> None:
     mp.setattr(
         kernels, "best_mentors", partial(kernels.best_mentors, compiled=engine == "compiled")
     )
+    mp.setattr(kernels, "proposals", partial(kernels.proposals, compiled=engine == "compiled"))
 
 
 @settings(max_examples=15, deadline=None, database=None)
@@ -967,8 +1001,9 @@ def test_policies_give_the_pairs_they_define_on_a_larger_pool(policy):
     only=st.sampled_from([None, "cross_department", "underrepresented"]),
     closed=st.integers(0, 20),
     k=st.integers(1, 12),
+    skip=st.none() | st.integers(0, 8),
 )
-def test_frontier_queries_equal_full_rows_and_tail_bounds_hold(engine, case, only, closed, k):
+def test_frontier_queries_equal_full_rows_and_tail_bounds_hold(engine, case, only, closed, k, skip):
     mentors, mentees = np.unique(case.mentors), np.unique(case.mentees)
     sc = scores.Scorer(case.state, mentors, mentees, case.state.digital, case.weights, case.exclude)
     with pytest.MonkeyPatch.context() as mp:
@@ -983,13 +1018,20 @@ def test_frontier_queries_equal_full_rows_and_tail_bounds_hold(engine, case, onl
             index.close(int(c))
             live[c] = False
         rows = np.arange(sc.m)
-        cols, vals, complete = index.top(rows, k)
-    full = sc.match(rows[:, None], np.arange(sc.n)[None, :])
-    usable = sc.allowed(rows[:, None], np.arange(sc.n)[None, :]) & live[None, :]
-    if only == "cross_department":
-        usable &= sc.mentee_dept[:, None] != sc.mentor_dept[None, :]
-    if only == "underrepresented":
-        usable &= sc.mentor_ur[None, :]
+        full = sc.match(rows[:, None], np.arange(sc.n)[None, :])
+        usable = sc.allowed(rows[:, None], np.arange(sc.n)[None, :]) & live[None, :]
+        if only == "cross_department":
+            usable &= sc.mentee_dept[:, None] != sc.mentor_dept[None, :]
+        if only == "underrepresented":
+            usable &= sc.mentor_ur[None, :]
+        ceiling = None
+        if skip is not None:  # a ceiling at each row's skip-th mentor: it and those above go
+            ranked = [np.lexsort((np.arange(sc.n), -full[i])) for i in rows]
+            at = np.array([r[min(skip, sc.n - 1)] for r in ranked])
+            ceiling = (full[rows, at], at)
+            for i, r in enumerate(ranked):
+                usable[i, r[: min(skip, sc.n - 1) + 1]] = False
+        cols, vals, complete = index.top(rows, k, ceiling=ceiling)
     full = np.where(usable, full, -np.inf)
     for i in rows:
         order = np.lexsort((np.arange(sc.n), -full[i]))[:k]

@@ -186,7 +186,7 @@ class Frontier:
             self.tail.refresh()
         return self.first
 
-    def top(self, rows: np.ndarray, k: int, accept=None):
+    def top(self, rows: np.ndarray, k: int, accept=None, ceiling=None):
         """Each row's ``k`` best usable mentors, best first, ties by mentor position.
 
         Args:
@@ -196,6 +196,9 @@ class Frontier:
                 mentee position and member, in which the mentor surely refuses: a cheap
                 first test) and ``members(rows, idx)`` (a mask of the aligned pairs in which
                 the mentor would accept).
+            ceiling: Optional ``(values, positions)``, one per row: the caller knows every
+                mentor ranked at or above it (value, then the lower position) to be unusable
+                for the row, which is then not asked about them.
 
         Returns:
             ``(mentors, values, complete)``: ``(len(rows), k)`` mentor positions (-1 past a
@@ -204,21 +207,21 @@ class Frontier:
         """
         rows = np.asarray(rows, dtype=np.int64)
         if self.compiled:
-            return self._top_compiled(rows, k, accept)
+            return self._top_compiled(rows, k, accept, ceiling)
         n, step = self.sc.n, self.tail.step
         found = _Best(len(rows), k)
         pending = np.arange(len(rows))
         start, width = self._advance(), max(FRONTIER_START, 2 * k)
         while pending.size and start < n:
             end = min(n, -(-(start + width) // step) * step)  # a block boundary
-            self._score(rows, pending, start, end, found, accept)
+            self._score(rows, pending, start, end, found, accept, ceiling)
             if end < n:
                 ub = self.tail.bound(self.sc, rows[pending], end // step)
                 pending = pending[ub >= found.lower[pending]]
             start, width = end, 2 * width
         return found.result(self.order)
 
-    def _top_compiled(self, rows: np.ndarray, k: int, accept=None):
+    def _top_compiled(self, rows: np.ndarray, k: int, accept=None, ceiling=None):
         """:meth:`top` by the compiled loop :func:`sim.kernels.best_mentors` (the same answer)."""
         first = self._advance()
         if self._arrays is None:
@@ -263,9 +266,12 @@ class Frontier:
             (len(TAIL_SKILL_GRID), len(BLEND_GRID)),
             cross=self.only == "cross_department",
             held=held,
+            ceiling=ceiling,
         )
 
-    def _score(self, rows, pending, start: int, end: int, found: _Best, accept=None) -> None:
+    def _score(
+        self, rows, pending, start: int, end: int, found: _Best, accept=None, ceiling=None
+    ) -> None:
         """Score the open mentors of ``start:end`` that can enter each pending row's list.
 
         Each row is scored only against the blocks its own bound still reaches, first coarsely
@@ -295,6 +301,9 @@ class Frontier:
                 place, cols, e = place[ok], cols[ok], e[ok]
             vals = sc.match(e, cols)
             keep = (vals >= found.lower[pending[place]]) & sc.allowed(e, cols)
+            if ceiling is not None:
+                above, at = ceiling[0][pending[place]], ceiling[1][pending[place]]
+                keep &= (vals < above) | ((vals == above) & (self.order[cols] > at))
             if self.only == "cross_department":
                 keep &= sc.mentee_dept[e] != sc.mentor_dept[cols]
             if accept is not None:

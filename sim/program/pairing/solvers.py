@@ -29,6 +29,7 @@ from collections import deque
 
 import numpy as np
 
+from sim import kernels
 from sim.program.pairing.candidates import Frontier
 from sim.program.pairing.scores import BLOCK_ENTRIES, Scorer
 
@@ -315,11 +316,16 @@ class _Acceptance:
         n = len(index.where)  # every mentor position
         self.pref = np.full(n, -np.inf)  # by mentor position
         self.row = np.full(n, -1, dtype=np.int64)
+        self.member_pref = np.full(len(index.order), -np.inf)  # the same by member
+        self.member_row = np.full(len(index.order), -1, dtype=np.int64)
         self._most: np.ndarray | None = None
 
     def set(self, position: int, key: tuple[float, int] | None) -> None:
         """Mentor ``position``'s threshold becomes ``key`` (None: it has room)."""
         self.pref[position], self.row[position] = (-np.inf, -1) if key is None else key
+        at = self.index.where[position]
+        if at >= 0:
+            self.member_pref[at], self.member_row[at] = self.pref[position], self.row[position]
 
     def refuses(self, rows: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Mask of aligned (mentee, member) pairs in which the mentor surely refuses.
@@ -340,8 +346,8 @@ class _Acceptance:
         return self._most
 
     def held(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per mentor position, the threshold's preference and mentee (the arrays themselves)."""
-        return self.pref, self.row
+        """Per member of the frontier, the threshold's preference and mentee (the arrays)."""
+        return self.member_pref, self.member_row
 
     def members(self, rows: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Mask of aligned (mentee, member) pairs in which the mentor would accept."""
@@ -364,7 +370,8 @@ def deferred_acceptance(
     (ties to the lower position), who proposes again. Proposals the standard algorithm would
     have rejected at once are skipped, and the outcome of deferred acceptance does not depend
     on the order of proposals: this is the mentee-optimal stable matching. ``order`` only
-    makes later rejections rare.
+    makes later rejections rare. Where the frontier answers with the compiled loop, the
+    proposals run compiled as well (:class:`_Pool`), with the same outcome.
 
     Args:
         sc: The problem.
@@ -376,19 +383,27 @@ def deferred_acceptance(
         The pairs.
     """
     accept = _Acceptance(index)
+    if index.compiled:
+        return _Pool(sc, index, accept, capacity).run(order)
     lists = _Lists(sc, index, accept)
     held: dict[int, list[tuple[float, int]]] = {}
     queue = deque(np.asarray(order, dtype=np.int64).tolist())
-    while queue:
-        block = [queue.popleft() for _ in range(min(BATCH_ROWS, len(queue)))]
-        lists.relist([r for r in block if lists.used_up(r)])
-        for r in block:
-            at = lists.walk(r)
-            if at >= 0:
-                c, pref = lists.cols[r][at], lists.prefs[r][at]
-                _hold(r, c, pref, accept, held, capacity, queue)
-            elif not lists.complete[r]:
-                queue.append(r)  # every listed mentor filled up meanwhile: a longer list
+    waiting: list[int] = []  # mentees whose lists are used up, relisted together
+    while queue or waiting:
+        if waiting and (len(waiting) >= BATCH_ROWS or not queue):
+            lists.relist(waiting)
+            queue.extendleft(reversed(waiting))
+            waiting = []
+        r = queue.popleft()
+        if lists.used_up(r):
+            waiting.append(r)
+            continue
+        at = lists.walk(r)
+        if at >= 0:
+            c, pref = lists.cols[r][at], lists.prefs[r][at]
+            _hold(r, c, pref, accept, held, capacity, queue)
+        elif not lists.complete[r]:
+            waiting.append(r)  # every listed mentor filled up meanwhile: a longer list
     return {-neg: (c,) for c, heap in held.items() for _, neg in heap}
 
 
@@ -456,6 +471,125 @@ class _Lists:
             p += 1
         self.ptr[r] = p
         return p if p < len(cols) else -1
+
+
+class _Pool:
+    """:func:`deferred_acceptance` with its lists in flat arrays and its proposals compiled.
+
+    Where the frontier answers with the compiled loop, the proposals run in
+    :func:`sim.kernels.proposals` (the same walk and holds, one loop of machine code); only the
+    lists are made here, :data:`BATCH_ROWS` waiting mentees at a time, by the same rule as
+    :class:`_Lists`. Each list is appended to one array; the entries already walked are
+    dropped when it is full. A new list's query skips the mentors known to refuse: those
+    ranked at or above the last mentor of the used-up list (the query's ``ceiling``).
+    """
+
+    def __init__(self, sc: Scorer, index: Frontier, accept: _Acceptance, capacity: np.ndarray):
+        self.sc, self.index, self.accept = sc, index, accept
+        m, n = sc.m, sc.n
+        capacity = np.asarray(capacity, dtype=np.int64)
+        offset = np.cumsum(capacity) - capacity
+        self.size = np.zeros(m, dtype=np.int64)  # each mentee's last list length
+        self.last = np.full(m, -1, dtype=np.int64)  # the last mentor of its last list
+        self.used = 0  # entries of the arrays in use
+        self.state = kernels.ProposalState(
+            cols=np.zeros(0, dtype=np.int32),
+            mentor_exp=sc.mentor_exp,
+            mentee_exp=sc.mentee_exp,
+            level=sc.mentee_level,
+            start=np.zeros(m, dtype=np.int64),
+            ptr=np.zeros(m, dtype=np.int64),
+            end=np.zeros(m, dtype=np.int64),
+            complete=np.zeros(m, dtype=bool),
+            capacity=capacity,
+            offset=offset,
+            count=np.zeros(n, dtype=np.int64),
+            held_pref=np.zeros(int(capacity.sum())),
+            held_row=np.full(int(capacity.sum()), -1, dtype=np.int64),
+            threshold=accept.pref,
+            threshold_row=accept.row,
+            member=index.where,
+            member_threshold=accept.member_pref,
+            member_threshold_row=accept.member_row,
+            queue=np.zeros(m + 1, dtype=np.int64),
+            ends=np.zeros(2, dtype=np.int64),
+        )
+
+    def run(self, order: np.ndarray) -> Assignment:
+        """Propose in ``order`` until every mentee holds a mentor or has none left.
+
+        Mentees of one level propose together, level after level in ``order``. Every mentor
+        prefers a mentee of a higher level to any of a lower one, unless the experience term
+        makes up the difference (:meth:`_Acceptance.most` says when it cannot): then a mentor
+        filled by the levels done refuses every mentee still to come, and it leaves the
+        frontier, so that their lists no longer pass it. The outcome is the same (deferred
+        acceptance's does not depend on the order of proposals).
+        """
+        order = np.asarray(order, dtype=np.int64)
+        level, most = self.sc.mentee_level[order], self.accept.most()[order]
+        cuts = [*(np.flatnonzero(level[1:] != level[:-1]) + 1).tolist(), len(order)]
+        begin = 0
+        for end in cuts:
+            self._enqueue(order[begin:end])
+            while len(waiting := kernels.proposals(self.state, BATCH_ROWS)):
+                self.relist(waiting)
+                self._enqueue(waiting)
+            if most[end:].max(initial=-np.inf) < level[:end].min():  # full mentors refuse them
+                s = self.state
+                for c in np.flatnonzero(s.count == s.capacity).tolist():
+                    self.index.close(c)
+            begin = end
+        s = self.state
+        return {
+            int(r): (c,)
+            for c in np.flatnonzero(s.count).tolist()
+            for r in s.held_row[s.offset[c] : s.offset[c] + s.count[c]].tolist()
+        }
+
+    def _enqueue(self, rows: np.ndarray) -> None:
+        queue, ends = self.state.queue, self.state.ends
+        at = (ends[1] + np.arange(len(rows))) % len(queue)
+        queue[at] = rows
+        ends[1] = (ends[1] + len(rows)) % len(queue)
+
+    def relist(self, rows: np.ndarray) -> None:
+        """New, longer lists for ``rows`` (as :meth:`_Lists.relist`)."""
+        old = self.size[rows]
+        self.size[rows] = np.where(old == 0, LIST_START, np.minimum(old * LIST_GROWTH, LIST_MOST))
+        k = max(1, min(int(self.size[rows].max()), self.sc.n))
+        # every mentor ranked at or above a used-up list's last refuses the mentee for good:
+        # listed, it was walked past or rejected it; not listed, it refused it already
+        last = self.last[rows]
+        above = np.where(last >= 0, self.sc.match(rows, np.maximum(last, 0)), np.inf)
+        cols, _, complete = self.index.top(rows, k, self.accept, ceiling=(above, last))
+        ok = cols >= 0  # each row's mentors come first
+        counts = ok.sum(axis=1)
+        self.last[rows] = np.where(counts > 0, cols[np.arange(len(rows)), counts - 1], -1)
+        total = int(counts.sum())
+        self._room(total)
+        s, first = self.state, self.used + np.cumsum(counts) - counts
+        s.cols[self.used : self.used + total] = cols[ok]
+        s.start[rows], s.ptr[rows], s.end[rows] = first, first, first + counts
+        s.complete[rows] = complete
+        self.used += total
+
+    def _room(self, need: int) -> None:
+        """Room for ``need`` more entries: the unwalked entries moved to the front, or more."""
+        s = self.state
+        if self.used + need <= len(s.cols):
+            return
+        length = s.end - s.ptr
+        live = int(length.sum())
+        cols = s.cols if 2 * (live + need) <= len(s.cols) else np.zeros(2 * (live + need), np.int32)
+        at, rows = 0, np.flatnonzero(length)
+        for r in rows[np.argsort(s.ptr[rows], kind="stable")].tolist():  # in place: in order,
+            p, size = int(s.ptr[r]), int(length[r])  # each list moves to or before its place
+            cols[at : at + size] = s.cols[p : p + size]
+            s.start[r] = s.ptr[r] = at
+            s.end[r] = at + size
+            at += size
+        s.start[length == 0] = s.ptr[length == 0] = s.end[length == 0] = 0
+        self.state, self.used = s._replace(cols=cols), live
 
 
 def _packed(code: str, values: np.ndarray) -> array:
