@@ -387,24 +387,46 @@ def deferred_acceptance(
         return _Pool(sc, index, accept, capacity).run(order)
     lists = _Lists(sc, index, accept)
     held: dict[int, list[tuple[float, int]]] = {}
-    queue = deque(np.asarray(order, dtype=np.int64).tolist())
-    waiting: list[int] = []  # mentees whose lists are used up, relisted together
-    while queue or waiting:
-        if waiting and (len(waiting) >= BATCH_ROWS or not queue):
-            lists.relist(waiting)
-            queue.extendleft(reversed(waiting))
-            waiting = []
-        r = queue.popleft()
-        if lists.used_up(r):
-            waiting.append(r)
-            continue
-        at = lists.walk(r)
-        if at >= 0:
-            c, pref = lists.cols[r][at], lists.prefs[r][at]
-            _hold(r, c, pref, accept, held, capacity, queue)
-        elif not lists.complete[r]:
-            waiting.append(r)  # every listed mentor filled up meanwhile: a longer list
+    for rows, close in _by_level(sc, accept, order):
+        queue = deque(rows.tolist())
+        waiting: list[int] = []  # mentees whose lists are used up, relisted together
+        while queue or waiting:
+            if waiting and (len(waiting) >= BATCH_ROWS or not queue):
+                lists.relist(waiting)
+                queue.extendleft(reversed(waiting))
+                waiting = []
+            r = queue.popleft()
+            if lists.used_up(r):
+                waiting.append(r)
+                continue
+            at = lists.walk(r)
+            if at >= 0:
+                c, pref = lists.cols[r][at], lists.prefs[r][at]
+                _hold(r, c, pref, accept, held, capacity, queue)
+            elif not lists.complete[r]:
+                waiting.append(r)  # every listed mentor filled up meanwhile: a longer list
+        if close:  # the mentors it filled refuse every mentee still to come
+            for c, heap in held.items():
+                if len(heap) >= capacity[c]:
+                    index.close(c)
     return {-neg: (c,) for c, heap in held.items() for _, neg in heap}
+
+
+def _by_level(sc: Scorer, accept: _Acceptance, order: np.ndarray):
+    """``order`` in runs of one level, each with whether its full mentors may then close.
+
+    Every mentor prefers a mentee of a higher level to any of a lower one unless the experience
+    term could make up the difference (:meth:`_Acceptance.most` says when it cannot): then a
+    mentor filled by the levels done refuses every mentee still to come, and it may leave the
+    frontier, so that their lists no longer pass it. The outcome of deferred acceptance does
+    not depend on the order of proposals, so proposing level by level changes nothing else.
+    """
+    order = np.asarray(order, dtype=np.int64)
+    level, most = sc.mentee_level[order], accept.most()[order]
+    begin = 0
+    for end in [*(np.flatnonzero(level[1:] != level[:-1]) + 1).tolist(), len(order)]:
+        yield order[begin:end], bool(most[end:].max(initial=-np.inf) < level[:end].min())
+        begin = end
 
 
 LIST_START = 4 * BATCH_ROWS
@@ -518,27 +540,18 @@ class _Pool:
     def run(self, order: np.ndarray) -> Assignment:
         """Propose in ``order`` until every mentee holds a mentor or has none left.
 
-        Mentees of one level propose together, level after level in ``order``. Every mentor
-        prefers a mentee of a higher level to any of a lower one, unless the experience term
-        makes up the difference (:meth:`_Acceptance.most` says when it cannot): then a mentor
-        filled by the levels done refuses every mentee still to come, and it leaves the
-        frontier, so that their lists no longer pass it. The outcome is the same (deferred
-        acceptance's does not depend on the order of proposals).
+        Level by level (:func:`_by_level`): full mentors that no mentee still to come can
+        win leave the frontier.
         """
-        order = np.asarray(order, dtype=np.int64)
-        level, most = self.sc.mentee_level[order], self.accept.most()[order]
-        cuts = [*(np.flatnonzero(level[1:] != level[:-1]) + 1).tolist(), len(order)]
-        begin = 0
-        for end in cuts:
-            self._enqueue(order[begin:end])
+        for rows, close in _by_level(self.sc, self.accept, order):
+            self._enqueue(rows)
             while len(waiting := kernels.proposals(self.state, BATCH_ROWS)):
                 self.relist(waiting)
                 self._enqueue(waiting)
-            if most[end:].max(initial=-np.inf) < level[:end].min():  # full mentors refuse them
+            if close:  # the mentors it filled refuse every mentee still to come
                 s = self.state
                 for c in np.flatnonzero(s.count == s.capacity).tolist():
                     self.index.close(c)
-            begin = end
         s = self.state
         return {
             int(r): (c,)
