@@ -637,8 +637,8 @@ def best_mentors(
 class ProposalState(NamedTuple):
     """Deferred acceptance's state in arrays (:func:`proposals`), mentors by position.
 
-    Mentee ``r``'s list of acceptable mentors is ``cols[start[r]:end[r]]`` (best first);
-    ``ptr[r]`` is how far it has walked. A mentor's preference for a mentee is worked out as
+    Mentee ``r``'s list of acceptable mentors ends at ``cols[end[r] - 1]`` (best first);
+    ``cols[ptr[r]:end[r]]`` is what it has not walked yet. A mentor's preference for a mentee is worked out as
     :meth:`~sim.program.pairing.scores.Scorer.preference` does (level plus the mean of the
     positive experience gaps, in its operations), from the experience arrays. Mentor
     ``c`` holds ``count[c]`` mentees in ``held_pref``/``held_row`` from ``offset[c]`` on, a heap
@@ -652,7 +652,6 @@ class ProposalState(NamedTuple):
     mentor_exp: np.ndarray  # (E, n) float64
     mentee_exp: np.ndarray  # (E, m) float64
     level: np.ndarray  # (m,) float64
-    start: np.ndarray  # (m,) int64
     ptr: np.ndarray  # (m,) int64
     end: np.ndarray  # (m,) int64
     complete: np.ndarray  # (m,) bool: the list holds every mentor that would accept

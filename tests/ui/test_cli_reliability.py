@@ -459,6 +459,51 @@ def test_dask_local_with_absurd_workers_starts_one_worker_per_run():
         close()
 
 
+def test_dask_local_cluster_starts_early_and_is_closed_when_no_experiment_takes_it(monkeypatch):
+    """``run`` starts a dask-local cluster while it loads the scenario: the experiment takes
+    that cluster when its worker count is the one needed; otherwise, and when the command
+    fails before its experiment (a bad scenario value), the cluster is closed, not left."""
+    pytest.importorskip("distributed")
+    from argparse import Namespace
+
+    from distributed.core import Status
+
+    from sim.ui.cli import common
+
+    started = []
+
+    class Recorded(common.ClusterStart):
+        def _start(self):
+            super()._start()
+            started.append(self._cluster)
+
+    args = Namespace(executor="dask-local", workers=1, scheduler=None, cluster_start=Recorded(1))
+    executor, _, close = common.executor_for(args, tasks=1)
+    try:
+        assert executor._client.cluster is started[0] and executor.submit(abs, -3).result() == 3
+        assert args.cluster_start.take(1) is None, "a cluster is taken once"
+    finally:
+        close()
+    assert started[0].status == Status.closed
+    assert Recorded(1).take(2) is None and started[1].status == Status.closed
+    monkeypatch.setattr(common, "ClusterStart", Recorded)
+    code = main(
+        [
+            "run",
+            str(QUICK),
+            "--set",
+            "organization.size=-5",
+            "--executor",
+            "dask-local",
+            "--workers",
+            "2",
+            "--quiet",
+        ]
+    )
+    assert code == 2 and len(started) == 3
+    assert started[2] is not None and started[2].status == Status.closed
+
+
 # ------------------------------------------------------------------ the app
 
 

@@ -396,15 +396,12 @@ def deferred_acceptance(
                 queue.extendleft(reversed(waiting))
                 waiting = []
             r = queue.popleft()
-            if lists.used_up(r):
-                waiting.append(r)
-                continue
-            at = lists.walk(r)
+            at = lists.walk(r) if r in lists.cols else -1
             if at >= 0:
                 c, pref = lists.cols[r][at], lists.prefs[r][at]
                 _hold(r, c, pref, accept, held, capacity, queue)
-            elif not lists.complete[r]:
-                waiting.append(r)  # every listed mentor filled up meanwhile: a longer list
+            elif r not in lists.cols or not lists.complete[r]:
+                waiting.append(r)  # no list yet, or every listed mentor filled up: a longer one
         if close:  # the mentors it filled refuse every mentee still to come
             for c, heap in held.items():
                 if len(heap) >= capacity[c]:
@@ -440,6 +437,11 @@ LIST_MOST = 8 * LIST_START
 of a batch of :data:`BATCH_ROWS` mentees, under 3.2 MiB)."""
 
 
+def _next_size(last: np.ndarray) -> np.ndarray:
+    """A mentee's next list length after lists of length ``last`` (0: it has none yet)."""
+    return np.where(last == 0, LIST_START, np.minimum(last * LIST_GROWTH, LIST_MOST))
+
+
 class _Lists:
     """Mentees' lists of the mentors that would accept them, walked in order.
 
@@ -462,17 +464,12 @@ class _Lists:
         self.size: dict[int, int] = {}
         self.complete: dict[int, bool] = {}
 
-    def used_up(self, r: int) -> bool:
-        """Whether ``r`` has no list, or no listed mentor accepts it though others may."""
-        return r not in self.cols or (self.walk(r) < 0 and not self.complete[r])
-
     def relist(self, rows: list[int]) -> None:
         """New, longer lists for ``rows``."""
         if not rows:
             return
         for r in rows:
-            old = self.size.get(r)
-            self.size[r] = LIST_START if old is None else min(old * LIST_GROWTH, LIST_MOST)
+            self.size[r] = int(_next_size(np.array(self.size.get(r, 0))))
         k = max(1, min(max(self.size[r] for r in rows), self.sc.n))
         block = np.asarray(rows, dtype=np.int64)
         cols, _, complete = self.index.top(block, k, self.accept)
@@ -519,7 +516,6 @@ class _Pool:
             mentor_exp=sc.mentor_exp,
             mentee_exp=sc.mentee_exp,
             level=sc.mentee_level,
-            start=np.zeros(m, dtype=np.int64),
             ptr=np.zeros(m, dtype=np.int64),
             end=np.zeros(m, dtype=np.int64),
             complete=np.zeros(m, dtype=bool),
@@ -567,8 +563,7 @@ class _Pool:
 
     def relist(self, rows: np.ndarray) -> None:
         """New, longer lists for ``rows`` (as :meth:`_Lists.relist`)."""
-        old = self.size[rows]
-        self.size[rows] = np.where(old == 0, LIST_START, np.minimum(old * LIST_GROWTH, LIST_MOST))
+        self.size[rows] = _next_size(self.size[rows])
         k = max(1, min(int(self.size[rows].max()), self.sc.n))
         # every mentor ranked at or above a used-up list's last refuses the mentee for good:
         # listed, it was walked past or rejected it; not listed, it refused it already
@@ -582,7 +577,7 @@ class _Pool:
         self._room(total)
         s, first = self.state, self.used + np.cumsum(counts) - counts
         s.cols[self.used : self.used + total] = cols[ok]
-        s.start[rows], s.ptr[rows], s.end[rows] = first, first, first + counts
+        s.ptr[rows], s.end[rows] = first, first + counts
         s.complete[rows] = complete
         self.used += total
 
@@ -598,10 +593,10 @@ class _Pool:
         for r in rows[np.argsort(s.ptr[rows], kind="stable")].tolist():  # in place: in order,
             p, size = int(s.ptr[r]), int(length[r])  # each list moves to or before its place
             cols[at : at + size] = s.cols[p : p + size]
-            s.start[r] = s.ptr[r] = at
+            s.ptr[r] = at
             s.end[r] = at + size
             at += size
-        s.start[length == 0] = s.ptr[length == 0] = s.end[length == 0] = 0
+        s.ptr[length == 0] = s.end[length == 0] = 0
         self.state, self.used = s._replace(cols=cols), live
 
 

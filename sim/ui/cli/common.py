@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -168,6 +169,53 @@ def warm_local_workers(args: argparse.Namespace) -> None:
         from sim.experiments.workers import warm_up
 
         warm_up(("distributed",) if args.executor == "dask-local" else ())
+    if args.executor == "dask-local" and workers >= 1:
+        args.cluster_start = ClusterStart(workers)
+
+
+class ClusterStart:
+    """A ``dask-local`` cluster starting on a thread of its own, from the command's first step.
+
+    Its scheduler, nannies and workers take a second or two to start, mostly waiting for the
+    workers' processes: they start while this process loads the scenario, and
+    :func:`executor_for` takes the cluster when it needs it. A start that fails is left for
+    :func:`executor_for` to do again, and report, the usual way.
+
+    Args:
+        workers: Worker processes.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._cluster = None
+        self._thread = threading.Thread(target=self._start, name="dask-local-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self._cluster = local_cluster(self.workers)
+        except Exception:  # the start is done again, and its error reported, where it is needed
+            self._cluster = None
+
+    def take(self, workers: int):
+        """The started cluster if it has ``workers`` workers (None otherwise: then closed)."""
+        self._thread.join()
+        cluster, self._cluster = self._cluster, None
+        if cluster is not None and self.workers != workers:
+            cluster.close()
+            return None
+        return cluster
+
+    def discard(self) -> None:
+        """Close the cluster unless :meth:`take` took it (the command ended before it ran)."""
+        self.take(-1)
+
+
+def discard_cluster_start(args: argparse.Namespace) -> None:
+    """Close a cluster :func:`warm_local_workers` started that no experiment took."""
+    start = getattr(args, "cluster_start", None)
+    if start is not None:
+        start.discard()
 
 
 def local_processes(args: argparse.Namespace) -> int:
@@ -240,7 +288,10 @@ def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
         from sim.model.fit import check_fits_in_memory
 
         check_fits_in_memory(scenario, workers)
-    cluster = local_cluster(workers)
+    start = getattr(args, "cluster_start", None)
+    cluster = start.take(workers) if start is not None else None
+    if cluster is None:
+        cluster = local_cluster(workers)
     client = Client(cluster)
 
     def close() -> None:

@@ -15,6 +15,7 @@ from sim.ui.cli.common import (
     add_run_args,
     add_scenario_args,
     check_out_folder,
+    discard_cluster_start,
     executor_for,
     explicit_settings,
     import_in_background,
@@ -235,14 +236,20 @@ def _value(data: dict, path: str) -> Any:
 
 def _run(args: argparse.Namespace) -> int:
     warm_local_workers(args)
-    return _execute(args, load_for_run(args), lambda scenario: None)
+    try:
+        return _execute(args, load_for_run(args), lambda scenario: None)
+    finally:
+        discard_cluster_start(args)
 
 
 def _sweep(args: argparse.Namespace) -> int:
     if args.file is None and args.resume is None:
         raise OptionError(["sweep: give a scenario file (or --resume DIR)"])
     warm_local_workers(args)
-    return _execute(args, load_for_run(args), lambda scenario: _sweep_points(args, scenario))
+    try:
+        return _execute(args, load_for_run(args), lambda scenario: _sweep_points(args, scenario))
+    finally:
+        discard_cluster_start(args)
 
 
 def _sweep_points(args: argparse.Namespace, scenario) -> list[dict[str, Any]]:
