@@ -462,7 +462,7 @@ def test_dask_local_with_absurd_workers_starts_one_worker_per_run():
 def test_dask_local_cluster_starts_early_and_is_closed_when_no_experiment_takes_it(monkeypatch):
     """``run`` starts a dask-local cluster while it loads the scenario: the experiment takes
     that cluster when its worker count is the one needed; otherwise, and when the command
-    fails before its experiment (a bad scenario value), the cluster is closed, not left."""
+    fails or is interrupted before its experiment, the cluster is closed, not left."""
     pytest.importorskip("distributed")
     from argparse import Namespace
 
@@ -502,6 +502,13 @@ def test_dask_local_cluster_starts_early_and_is_closed_when_no_experiment_takes_
     )
     assert code == 2 and len(started) == 3
     assert started[2] is not None and started[2].status == Status.closed
+
+    def interrupted(args):  # Ctrl-C while the scenario loads, the cluster starting meanwhile
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.ui.cli.run.load_for_run", interrupted)
+    code = main(["run", str(QUICK), "--executor", "dask-local", "--workers", "1", "--quiet"])
+    assert code == 130 and len(started) == 4 and started[3].status == Status.closed
 
 
 # ------------------------------------------------------------------ the app

@@ -162,7 +162,9 @@ def warm_local_workers(args: argparse.Namespace) -> None:
     """Start local workers' fork server first thing, when there will be more than one worker.
 
     It imports what workers need (about a second) while this process loads the scenario.
-    A ``dask-local`` cluster's workers fork from it too, with Dask imported as well.
+    A ``dask-local`` cluster's workers fork from it too, with Dask imported as well, and that
+    cluster starts now as well (:class:`ClusterStart`); :func:`discard_cluster_start` closes
+    it if no experiment took it.
     """
     workers = requested_workers(args)
     if args.executor in ("local", "dask-local") and workers > 1:
@@ -215,6 +217,11 @@ def discard_cluster_start(args: argparse.Namespace) -> None:
     """Close a cluster :func:`warm_local_workers` started that no experiment took."""
     start = getattr(args, "cluster_start", None)
     if start is not None:
+        import logging
+
+        # the command is over: what Dask logs from here on is the chatter of clusters shutting
+        # down (of a start an interrupt cut short, its nannies' failed restarts), nothing to act on
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
         start.discard()
 
 
