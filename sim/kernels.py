@@ -637,10 +637,10 @@ def best_mentors(
 class ProposalState(NamedTuple):
     """Deferred acceptance's state in arrays (:func:`proposals`), mentors by position.
 
-    Mentee ``r``'s list of acceptable mentors ends at ``cols[end[r] - 1]`` (best first);
-    ``cols[ptr[r]:end[r]]`` is what it has not walked yet. A mentor's preference for a mentee is worked out as
-    :meth:`~sim.program.pairing.scores.Scorer.preference` does (level plus the mean of the
-    positive experience gaps, in its operations), from the experience arrays. Mentor
+    Mentee ``r``'s list of acceptable mentors (best first) ends at ``cols[end[r] - 1]``;
+    ``cols[ptr[r]:end[r]]`` is what it has not walked yet. A mentor's preference for a mentee
+    is worked out as :meth:`~sim.program.pairing.scores.Scorer.preference` does (level plus the
+    mean of the positive experience gaps, in its operations), from the experience arrays. Mentor
     ``c`` holds ``count[c]`` mentees in ``held_pref``/``held_row`` from ``offset[c]`` on, a heap
     with its least preferred mentee on top; a full mentor's threshold (``threshold``,
     ``threshold_row``, and the same by member of the frontier) is that mentee's key, -inf and
