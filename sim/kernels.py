@@ -644,8 +644,7 @@ class ProposalState(NamedTuple):
     ``c`` holds ``count[c]`` mentees in ``held_pref``/``held_row`` from ``offset[c]`` on, a heap
     with its least preferred mentee on top; a full mentor's threshold (``threshold``,
     ``threshold_row``, and the same by member of the frontier) is that mentee's key, -inf and
-    -1 while it has room. ``queue`` holds the
-    mentees due to propose, as a ring.
+    -1 while it has room. ``queue`` holds the mentees due to propose, as a ring.
     """
 
     cols: np.ndarray  # int32 mentor positions

@@ -509,6 +509,10 @@ def test_dask_local_cluster_starts_early_and_is_closed_when_no_experiment_takes_
     monkeypatch.setattr("sim.ui.cli.run.load_for_run", interrupted)
     code = main(["run", str(QUICK), "--executor", "dask-local", "--workers", "1", "--quiet"])
     assert code == 130 and len(started) == 4 and started[3].status == Status.closed
+    # more workers than cores: nothing starts early (executor_for checks runs and memory first)
+    many = Namespace(executor="dask-local", workers=(os.cpu_count() or 1) + 1)
+    common.warm_local_workers(many)
+    assert not hasattr(many, "cluster_start") and len(started) == 4
 
 
 # ------------------------------------------------------------------ the app

@@ -396,12 +396,15 @@ def deferred_acceptance(
                 queue.extendleft(reversed(waiting))
                 waiting = []
             r = queue.popleft()
-            at = lists.walk(r) if r in lists.cols else -1
+            if r not in lists.cols:  # no list yet
+                waiting.append(r)
+                continue
+            at = lists.walk(r)
             if at >= 0:
                 c, pref = lists.cols[r][at], lists.prefs[r][at]
                 _hold(r, c, pref, accept, held, capacity, queue)
-            elif r not in lists.cols or not lists.complete[r]:
-                waiting.append(r)  # no list yet, or every listed mentor filled up: a longer one
+            elif not lists.complete[r]:
+                waiting.append(r)  # every listed mentor filled up meanwhile: a longer list
         if close:  # the mentors it filled refuse every mentee still to come
             for c, heap in held.items():
                 if len(heap) >= capacity[c]:
@@ -468,9 +471,9 @@ class _Lists:
         """New, longer lists for ``rows``."""
         if not rows:
             return
-        for r in rows:
-            self.size[r] = int(_next_size(np.array(self.size.get(r, 0))))
-        k = max(1, min(max(self.size[r] for r in rows), self.sc.n))
+        sizes = _next_size(np.array([self.size.get(r, 0) for r in rows])).tolist()
+        self.size.update(zip(rows, sizes, strict=True))
+        k = max(1, min(max(sizes), self.sc.n))
         block = np.asarray(rows, dtype=np.int64)
         cols, _, complete = self.index.top(block, k, self.accept)
         prefs = self.sc.preference(np.repeat(block, k).reshape(cols.shape), np.maximum(cols, 0))

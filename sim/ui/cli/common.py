@@ -163,15 +163,17 @@ def warm_local_workers(args: argparse.Namespace) -> None:
 
     It imports what workers need (about a second) while this process loads the scenario.
     A ``dask-local`` cluster's workers fork from it too, with Dask imported as well, and that
-    cluster starts now as well (:class:`ClusterStart`); :func:`discard_cluster_start` closes
-    it if no experiment took it.
+    cluster starts now as well, with at most one worker per core (:class:`ClusterStart`);
+    :func:`discard_cluster_start` closes it if no experiment took it.
     """
     workers = requested_workers(args)
     if args.executor in ("local", "dask-local") and workers > 1:
         from sim.experiments.workers import warm_up
 
         warm_up(("distributed",) if args.executor == "dask-local" else ())
-    if args.executor == "dask-local" and workers >= 1:
+    if args.executor == "dask-local" and 1 <= workers <= (os.cpu_count() or 1):
+        # more workers than cores are left to executor_for, which checks them against the runs
+        # and the memory before it starts any
         args.cluster_start = ClusterStart(workers)
 
 
