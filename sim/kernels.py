@@ -455,49 +455,68 @@ def _best_mentors_loop(
         add = w_att * max(a.receptive[r] - 1.0, 0.0) + w_dept + margin
         excess[:] = a.excess[:, r]
         att, dept = a.att[r], a.mentee_dept[r]
+        ceil_v, ceil_at = above[t], above_at[t]
+        most = a.most[r] if use_accept else 0.0
+        maybe = np.zeros(step, dtype=np.int64)  # a block's mentors left by the first tests
         count, kth = 0, -np.inf
         for b in range(first // step, n_blocks):
-            if count == k:  # the tail from this block, then the block, bounded (SuffixBound)
-                below = -1
+            if count == k:  # bounds (SuffixBound): the block's, and if it is out, the tail's
+                out = 0  # from it: 0 (score the block), 1 (skip it) or 2 (stop the walk here)
                 for which in range(2):
-                    tab = tails if which == 0 else blocks
+                    tab = blocks if which == 0 else tails
                     ub = np.inf
                     for s in range(s_count):
                         at = s * g_count + kg
                         cell = tab[b, at] * (1.0 - wg) + tab[b, at + 1] * wg
                         ub = min(ub, cell + excess[s])
                     ub += add + w_div * max(tab[b, tab.shape[1] - 1], 0.0)
-                    if not ub >= kth:  # (NaN where nothing is live: out too)
-                        below = which
+                    if ub >= kth:  # (NaN where nothing is live: out)
                         break
-                if below == 0:  # nothing from here on can enter the list
+                    out += 1
+                if out == 2:  # nothing from here on can enter the list
                     break
-                if below == 1:
+                if out == 1:
                     continue
             lo, hi = b * step, min(b * step + step, n)
-            values = scratch[: hi - lo]  # Scorer.match for the block, in its operations
+            # Scorer.match for the block, in its operations (on the block's slices, so that
+            # the loops run on whole vectors)
+            values = scratch[: hi - lo]
             values[:] = 0.0
             for f in range(n_focus):
-                mine = a.mentee_focus[f, r]
-                for j in range(lo, hi):
-                    values[j - lo] += max(a.mentor_focus[f, j] - mine, 0.0)
+                mine, theirs = a.mentee_focus[f, r], a.mentor_focus[f, lo:hi]
+                for i in range(hi - lo):
+                    gap = theirs[i] - mine
+                    values[i] += gap if gap > 0.0 else 0.0  # max(gap, 0)
             if n_focus:
                 values /= n_focus
-            for j in range(lo, hi):
-                v = values[j - lo] * w_skill
-                v += att * a.willing[j]
-                v += w_dept * (1.0 if dept != a.mentor_dept[j] else 0.0)
-                v += w_div * (1.0 if a.mentor_ur[j] else 0.0)
-                values[j - lo] = v
-            for j in range(lo, hi):
-                v = values[j - lo]
-                if v < kth or not live[j] or (cross and dept == a.mentor_dept[j]):
-                    continue
+            willing, their_dept = a.willing[lo:hi], a.mentor_dept[lo:hi]
+            their_ur, their_live, their_held = a.mentor_ur[lo:hi], live[lo:hi], held[lo:hi]
+            for i in range(hi - lo):
+                v = values[i] * w_skill
+                v += att * willing[i]
+                v += w_dept * (1.0 if dept != their_dept[i] else 0.0)
+                v += w_div * (1.0 if their_ur[i] else 0.0)
+                values[i] = v
+            # first, without a branch per mentor, the tests that need nothing but the block:
+            # below the k-th value, above the row's ceiling (ties settled below), closed, or
+            # full and surely refusing (the cheap test: the most it can prefer the mentee)
+            n_maybe = 0
+            for i in range(hi - lo):
+                v = values[i]
+                ok = (v >= kth) & (v <= ceil_v) & their_live[i]
+                if use_accept:
+                    ok &= most >= their_held[i]
+                maybe[n_maybe] = i
+                n_maybe += ok
+            for slot in maybe[:n_maybe]:  # then the rest, in order (the k-th value rises)
+                j, v = lo + slot, values[slot]
                 pos = a.order[j]
-                if count == k and v == kth and pos > hp[0]:
+                if v < kth or (count == k and v == kth and pos > hp[0]):
                     continue
-                if v > above[t] or (v == above[t] and pos <= above_at[t]):
+                if v == ceil_v and pos <= ceil_at:
                     continue  # ranked at or above the row's ceiling: known to be unusable
+                if cross and dept == a.mentor_dept[j]:
+                    continue
                 if use_accept and held[j] > -np.inf:  # a full mentor: would it accept?
                     if a.most[r] < held[j]:  # surely not (a cheap test)
                         continue
@@ -543,8 +562,19 @@ def _best_mentors_loop(
                         hv[i], hv[c], hp[i], hp[c] = hv[c], hv[i], hp[c], hp[i]
                         i = c
                 kth = hv[0] if count == k else -np.inf
-        by_pos = np.argsort(hp[:count], kind="mergesort")  # best first, ties by position
-        best = by_pos[np.argsort(-hv[:count][by_pos], kind="mergesort")]
+        best = np.argsort(-hv[:count])  # best first, then each run of tied values
+        i = 0  # in position order (ties are rare: an insertion sort)
+        while i < count:
+            end = i + 1
+            while end < count and hv[best[end]] == hv[best[i]]:
+                end += 1
+            for x in range(i + 1, end):
+                y, moving = x, best[x]
+                while y > i and hp[best[y - 1]] > hp[moving]:
+                    best[y] = best[y - 1]
+                    y -= 1
+                best[y] = moving
+            i = end
         vals[t, :count], cols[t, :count] = hv[:count][best], hp[:count][best]
         complete[t] = count < k
     return cols, vals, complete

@@ -1047,6 +1047,33 @@ def test_frontier_queries_equal_full_rows_and_tail_bounds_hold(engine, case, onl
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_mentors_tied_in_value_are_listed_by_position(engine):
+    """Runs of mentors with equal scores (copies of three mentors, shuffled over the slots) are
+    listed best value first and, within a run, by position, also where the k-th entry cuts a
+    run: the order a full row of scores sorted by (value, position) gives."""
+    state = build(400, 4, 8, 3)
+    mentors, mentees = np.flatnonzero(~state.senior)[:90], np.flatnonzero(state.senior)[:3]
+    rng = np.random.default_rng(2)
+    copies = mentors[rng.integers(0, 3, len(mentors))]
+    for column in ("skills", "attitudes", "department", "underrepresented"):
+        values = getattr(state, column)
+        values[mentors] = values[copies]
+    weights = ScoreWeights()
+    sc = scores.Scorer(state, mentors, mentees, state.digital, weights, False)
+    full = sc.match(np.arange(sc.m)[:, None], np.arange(sc.n)[None, :])
+    assert len(np.unique(full[0])) <= 3, "the copies score alike"
+    with pytest.MonkeyPatch.context() as mp:
+        use_engine(mp, engine)
+        mp.setattr(candidates, "TAIL_STEP", 8)
+        for k in (1, 20, 45, sc.n):
+            cols, vals, _ = candidates.Frontier(sc).top(np.arange(sc.m), k)
+            for i in range(sc.m):
+                want = np.lexsort((np.arange(sc.n), -full[i]))[:k]
+                assert cols[i].tolist() == want.tolist(), f"k={k}, row {i}"
+                assert vals[i].tolist() == full[i, want].tolist()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_full_mentor_takes_an_equally_preferred_mentee_only_of_lower_position(engine):
     """Deferred acceptance's lists: a mentor holding a mentee it prefers exactly as much
     accepts the mentee of lower position (the tie rule of ``_hold``), and refuses the other."""
