@@ -678,7 +678,7 @@ class ProposalState(NamedTuple):
     """
 
     cols: np.ndarray  # int32 mentor positions
-    mentor_exp: np.ndarray  # (E, n) float64
+    mentor_exp: np.ndarray  # (n, E) float64: a mentor's side by side (one cache line)
     mentee_exp: np.ndarray  # (E, m) float64
     level: np.ndarray  # (m,) float64
     ptr: np.ndarray  # (m,) int64
@@ -715,7 +715,7 @@ def _proposals_loop(s, most_waiting):
     n_waiting = 0
     size = len(s.queue)
     head, tail = s.ends[0], s.ends[1]
-    n_exp = s.mentor_exp.shape[0]
+    n_exp = s.mentor_exp.shape[1]
     while head != tail and n_waiting < most_waiting:
         r = s.queue[head]
         head = (head + 1) % size
@@ -724,7 +724,7 @@ def _proposals_loop(s, most_waiting):
             c = s.cols[p]
             pref = 0.0  # Scorer.preference, in its operations
             for f in range(n_exp):
-                pref += max(-(s.mentor_exp[f, c] - s.mentee_exp[f, r]), 0.0)
+                pref += max(-(s.mentor_exp[c, f] - s.mentee_exp[f, r]), 0.0)
             if n_exp:
                 pref /= n_exp
             pref = s.level[r] + pref

@@ -516,7 +516,7 @@ class _Pool:
         self.used = 0  # entries of the arrays in use
         self.state = kernels.ProposalState(
             cols=np.zeros(0, dtype=np.int32),
-            mentor_exp=sc.mentor_exp,
+            mentor_exp=np.ascontiguousarray(sc.mentor_exp.T),  # read one mentor at a time
             mentee_exp=sc.mentee_exp,
             level=sc.mentee_level,
             ptr=np.zeros(m, dtype=np.int64),
