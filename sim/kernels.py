@@ -518,8 +518,6 @@ def _best_mentors_loop(
                 if cross and dept == a.mentor_dept[j]:
                     continue
                 if use_accept and held[j] > -np.inf:  # a full mentor: would it accept?
-                    if a.most[r] < held[j]:  # surely not (a cheap test)
-                        continue
                     p = 0.0  # Scorer.preference, against the mentor's threshold
                     for f in range(n_exp):
                         p += max(-(a.mentor_exp[f, j] - a.mentee_exp[f, r]), 0.0)
