@@ -672,7 +672,8 @@ class ProposalState(NamedTuple):
     ``c`` holds ``count[c]`` mentees in ``held_pref``/``held_row`` from ``offset[c]`` on, a heap
     with its least preferred mentee on top; a full mentor's threshold (``threshold``,
     ``threshold_row``, and the same by member of the frontier) is that mentee's key, -inf and
-    -1 while it has room. ``queue`` holds the mentees due to propose, as a ring.
+    -1 while it has room. ``queue`` holds the mentees due to propose, as a ring: a rejected
+    mentee goes to its front (see :func:`proposals`).
     """
 
     cols: np.ndarray  # int32 mentor positions
@@ -746,9 +747,9 @@ def _proposals_loop(s, most_waiting):
                     break
                 _swap(pref_, row_, lo + i, lo + up)
                 i = up
-        else:  # full: the least preferred (on top) is rejected, the mentee moves down
-            s.queue[tail] = row_[lo]
-            tail = (tail + 1) % size
+        else:  # full: the least preferred (on top) is rejected and proposes next; the
+            head = (head - 1) % size  # mentee moves down
+            s.queue[head] = row_[lo]
             pref_[lo], row_[lo] = pref, r
             i, cap = 0, s.capacity[c]
             while 2 * i + 1 < cap:
@@ -777,8 +778,17 @@ def proposals(state: ProposalState, most_waiting: int, compiled: bool = True) ->
     It stands for :func:`sim.program.pairing.solvers.deferred_acceptance`'s loop and forms the
     same holds: each mentee from the queue walks its list to the first mentor that would still
     accept it and proposes; a full mentor rejects its least preferred mentee (lower preference,
-    then higher position), who joins the queue. A mentee whose list is used up (and may hold
-    more mentors) waits instead, for its caller to make it a longer list.
+    then higher position), who joins the queue at its front and so proposes next. A mentee
+    whose list is used up (and may hold more mentors) waits instead, for its caller to make it
+    a longer list.
+
+    Rejected mentees go first (depth first) because a list goes stale: it holds the mentors
+    that would accept the mentee when it was made, and every proposal made before the mentee
+    walks it again may fill one of them. Put at the back, a rejected mentee walks its list only
+    after the whole queue has proposed, finds it used up and waits for a new one. (The caller
+    puts mentees given new lists at the front too: at 1,000,000 employees, mentees were then
+    listed at most 3 times, against up to 14 times with both at the back.) The pairs are the
+    same either way: deferred acceptance's outcome does not depend on the order of proposals.
 
     Args:
         state: The arrays, updated in place.

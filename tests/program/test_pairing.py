@@ -550,6 +550,60 @@ def test_compiled_proposals_give_the_plain_loops_pairs_and_higher_levels_close_m
     assert blocking_pairs(case, got) == []
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_rejected_mentee_proposes_before_the_rest_of_the_queue(compiled):
+    """Deferred acceptance's proposals go depth first. Mentor 0 (capacity 1) holds mentee 0;
+    mentees 1 and 2 are due to propose, each with only mentor 0 on its list. Mentee 1 (level
+    1) takes mentor 0 from mentee 0 (level 0), who must walk its list before mentee 2 does:
+    both find their lists used up, so the order they wait in is the order they proposed in."""
+    if compiled:
+        pytest.importorskip("numba")
+    held = 0.0  # mentee 0's preference (level 0, no experience gap)
+    state = kernels.ProposalState(
+        cols=np.zeros(3, dtype=np.int32),  # each mentee's list: mentor 0
+        mentor_exp=np.full((2, 1), 0.5),
+        mentee_exp=np.full((1, 3), 0.5),
+        level=np.array([0.0, 1.0, 0.0]),
+        ptr=np.array([0, 1, 2]),
+        end=np.array([1, 2, 3]),
+        complete=np.zeros(3, dtype=bool),
+        capacity=np.array([1, 1]),
+        offset=np.array([0, 1]),
+        count=np.array([1, 0]),
+        held_pref=np.array([held, 0.0]),
+        held_row=np.array([0, -1]),
+        threshold=np.array([held, -np.inf]),
+        threshold_row=np.array([0, -1]),
+        member=np.array([0, 1]),
+        member_threshold=np.array([held, -np.inf]),
+        member_threshold_row=np.array([0, -1]),
+        queue=np.array([1, 2, 0, 0]),
+        ends=np.array([0, 2]),
+    )
+    waiting = kernels.proposals(state, 3, compiled=compiled)
+    assert waiting.tolist() == [0, 2], "the rejected mentee did not propose next"
+    assert state.held_row[0] == 1 and state.threshold[0] == 1.0
+
+
+def test_mentees_given_new_lists_join_the_queue_at_its_front():
+    """:class:`solvers._Pool` puts relisted mentees at the queue's front, in order, across the
+    start of its ring; the mentees that were due keep their order after them, and mentees of
+    the next level join at the back."""
+    from types import SimpleNamespace
+
+    state = SimpleNamespace(queue=np.array([-1, 5, 6, -1, -1, -1, -1]), ends=np.array([1, 3]))
+    pool = SimpleNamespace(state=state)
+
+    def queued():
+        (head, tail), size = state.ends, len(state.queue)
+        return [int(state.queue[(head + i) % size]) for i in range((tail - head) % size)]
+
+    solvers._Pool._enqueue(pool, np.array([7, 8, 9]), front=True)
+    assert queued() == [7, 8, 9, 5, 6]
+    solvers._Pool._enqueue(pool, np.array([4]))
+    assert queued() == [7, 8, 9, 5, 6, 4]
+
+
 # ---------------------------------------------------------------------------------------------
 # Tiny windows, tails, batches and lists change nothing
 # ---------------------------------------------------------------------------------------------

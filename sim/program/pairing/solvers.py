@@ -370,8 +370,11 @@ def deferred_acceptance(
     (ties to the lower position), who proposes again. Proposals the standard algorithm would
     have rejected at once are skipped, and the outcome of deferred acceptance does not depend
     on the order of proposals: this is the mentee-optimal stable matching. ``order`` only
-    makes later rejections rare. Where the frontier answers with the compiled loop, the
-    proposals run compiled as well (:class:`_Pool`), with the same outcome.
+    makes later rejections rare. The proposals go depth first: a rejected mentee proposes
+    next, and a mentee given a new list proposes as soon as it is made, while the mentors on
+    it still accept (:func:`sim.kernels.proposals` says why). Where the frontier answers with
+    the compiled loop, the proposals run compiled as well (:class:`_Pool`), with the same
+    outcome.
 
     Args:
         sc: The problem.
@@ -546,7 +549,7 @@ class _Pool:
             self._enqueue(rows)
             while len(waiting := kernels.proposals(self.state, BATCH_ROWS)):
                 self.relist(waiting)
-                self._enqueue(waiting)
+                self._enqueue(waiting, front=True)  # they propose next, with fresh lists
             if close:  # the mentors it filled refuse every mentee still to come
                 s = self.state
                 for c in np.flatnonzero(s.count == s.capacity).tolist():
@@ -558,11 +561,15 @@ class _Pool:
             for r in s.held_row[s.offset[c] : s.offset[c] + s.count[c]].tolist()
         }
 
-    def _enqueue(self, rows: np.ndarray) -> None:
+    def _enqueue(self, rows: np.ndarray, front: bool = False) -> None:
+        """``rows`` join the queue, in order: at its back, or at its front (``front``)."""
         queue, ends = self.state.queue, self.state.ends
-        at = (ends[1] + np.arange(len(rows))) % len(queue)
-        queue[at] = rows
-        ends[1] = (ends[1] + len(rows)) % len(queue)
+        start = ends[0] - len(rows) if front else ends[1]
+        queue[(start + np.arange(len(rows))) % len(queue)] = rows
+        if front:
+            ends[0] = start % len(queue)
+        else:
+            ends[1] = (start + len(rows)) % len(queue)
 
     def relist(self, rows: np.ndarray) -> None:
         """New, longer lists for ``rows`` (as :meth:`_Lists.relist`)."""
@@ -614,8 +621,8 @@ def _hold(r: int, c: int, pref: float, accept: _Acceptance, held, capacity, queu
     """Mentor ``c`` holds mentee ``r`` (who it accepts), rejecting its worst if over capacity."""
     heap = held.setdefault(c, [])
     heapq.heappush(heap, (pref, -r))
-    if len(heap) > capacity[c]:
-        queue.append(-heapq.heappop(heap)[1])
+    if len(heap) > capacity[c]:  # the rejected mentee proposes next (see kernels.proposals)
+        queue.appendleft(-heapq.heappop(heap)[1])
     if len(heap) >= capacity[c]:
         accept.set(c, (heap[0][0], -heap[0][1]))
 
