@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -589,8 +590,6 @@ def test_mentees_given_new_lists_join_the_queue_at_its_front():
     """:class:`solvers._Pool` puts relisted mentees at the queue's front, in order, across the
     start of its ring; the mentees that were due keep their order after them, and mentees of
     the next level join at the back."""
-    from types import SimpleNamespace
-
     state = SimpleNamespace(queue=np.array([-1, 5, 6, -1, -1, -1, -1]), ends=np.array([1, 3]))
     pool = SimpleNamespace(state=state)
 
