@@ -433,7 +433,7 @@ _rows_range = range
 
 
 def _best_mentors_loop(
-    a, rows, k, first, step, live, tails, blocks, grid, cross, held, held_row, above, above_at
+    a, rows, ks, first, step, live, tails, blocks, grid, cross, held, held_row, above, above_at
 ):
     """:func:`best_mentors`' loop: plain Python that numba compiles as it stands."""
     n = len(live)
@@ -442,11 +442,14 @@ def _best_mentors_loop(
     w_skill, w_att, w_dept, w_div, margin = a.weights
     n_focus, n_exp = a.mentor_focus.shape[0], a.mentor_exp.shape[0]
     use_accept, exclude = len(a.most) > 0, a.mentee_anc.shape[0] > 0
-    cols = np.full((len(rows), k), -1, dtype=np.int64)
-    vals = np.full((len(rows), k), -np.inf)
+    width = 0
+    for t in range(len(rows)):
+        width = max(width, ks[t])
+    cols = np.full((len(rows), width), -1, dtype=np.int64)
+    vals = np.full((len(rows), width), -np.inf)
     complete = np.zeros(len(rows), dtype=np.bool_)
     for t in _rows_range(len(rows)):  # rows are independent: compiled, they share the cores
-        r = rows[t]
+        r, k = rows[t], ks[t]
         scratch, excess = np.zeros(step), np.zeros(s_count)
         hv, hp = np.zeros(k), np.zeros(k, dtype=np.int64)  # the row's list, as a heap
         x = min(max(a.receptive[r], 0.0), 1.0) * (g_count - 1)
@@ -594,7 +597,7 @@ def compiled_available() -> bool:
 def best_mentors(
     a: PairingArrays,
     rows: np.ndarray,
-    k: int,
+    k,
     first: int,
     step: int,
     live: np.ndarray,
@@ -619,7 +622,7 @@ def best_mentors(
     Args:
         a: The problem's arrays (acceptance arrays empty without a rule).
         rows: Mentee positions.
-        k: Entries per row.
+        k: Entries per row: one number, or one per row.
         first: The first live member.
         step: Members per block.
         live: Per member, whether it takes part.
@@ -653,11 +656,12 @@ def best_mentors(
         held = (np.zeros(0), np.zeros(0, dtype=np.int64))
     grid_ = np.asarray(grid, dtype=np.int64)
     rows = np.asarray(rows, dtype=np.int64)
+    ks = np.ascontiguousarray(np.broadcast_to(np.asarray(k, dtype=np.int64), rows.shape))
     if ceiling is None:
         ceiling = (np.full(len(rows), np.inf), np.full(len(rows), -1, dtype=np.int64))
     above, above_at = np.asarray(ceiling[0], dtype=np.float64), np.asarray(ceiling[1], np.int64)
     return _KERNELS[compiled](
-        a, rows, int(k), int(first), int(step), live, tails, blocks, grid_, bool(cross), *held,
+        a, rows, ks, int(first), int(step), live, tails, blocks, grid_, bool(cross), *held,
         above, above_at,
     )  # fmt: skip
 

@@ -542,7 +542,7 @@ def test_compiled_proposals_give_the_plain_loops_pairs_and_higher_levels_close_m
     with pytest.MonkeyPatch.context() as mp:
         use_engine(mp, engine)
         mp.setattr(solvers, "LIST_START", list_start)
-        mp.setattr(solvers, "BATCH_ROWS", 4)
+        mp.setattr(solvers, "PROPOSER_ROWS", 4)
         close = candidates.Frontier.close
         mp.setattr(candidates.Frontier, "close", lambda f, c: closed.append(c) or close(f, c))
         got = case.pairs("two_sided")
@@ -615,6 +615,7 @@ def tiny_index(mp):
     mp.setattr(candidates, "TAIL_REFRESH", 1)
     mp.setattr(candidates, "BLOCK_ENTRIES", 1)
     mp.setattr(solvers, "BATCH_ROWS", 1)
+    mp.setattr(solvers, "PROPOSER_ROWS", 1)
     mp.setattr(solvers, "GREEDY_START", 1)
     mp.setattr(solvers, "LIST_START", 1)
 
@@ -1055,8 +1056,13 @@ def test_policies_give_the_pairs_they_define_on_a_larger_pool(policy):
     closed=st.integers(0, 20),
     k=st.integers(1, 12),
     skip=st.none() | st.integers(0, 8),
+    per_row=st.booleans(),
 )
-def test_frontier_queries_equal_full_rows_and_tail_bounds_hold(engine, case, only, closed, k, skip):
+def test_frontier_queries_equal_full_rows_and_tail_bounds_hold(
+    engine, case, only, closed, k, skip, per_row
+):
+    """Each row's k best usable mentors, exactly; with ``per_row``, a k of its own for each row
+    (as serial dictatorship asks: one more for each mentee before it in the batch)."""
     mentors, mentees = np.unique(case.mentors), np.unique(case.mentees)
     sc = scores.Scorer(case.state, mentors, mentees, case.state.digital, case.weights, case.exclude)
     with pytest.MonkeyPatch.context() as mp:
@@ -1084,14 +1090,16 @@ def test_frontier_queries_equal_full_rows_and_tail_bounds_hold(engine, case, onl
             ceiling = (full[rows, at], at)
             for i, r in enumerate(ranked):
                 usable[i, r[: min(skip, sc.n - 1) + 1]] = False
-        cols, vals, complete = index.top(rows, k, ceiling=ceiling)
+        ks = rng.integers(1, k + 1, sc.m) if per_row else np.full(sc.m, k)
+        cols, vals, complete = index.top(rows, ks if per_row else k, ceiling=ceiling)
     full = np.where(usable, full, -np.inf)
+    assert cols.shape == (sc.m, ks.max(initial=0))
     for i in rows:
-        order = np.lexsort((np.arange(sc.n), -full[i]))[:k]
+        order = np.lexsort((np.arange(sc.n), -full[i]))[: ks[i]]
         order = order[np.isfinite(full[i, order])]
         assert cols[i, : len(order)].tolist() == order.tolist(), f"row {i}: {cols[i]} vs {order}"
         assert vals[i, : len(order)].tolist() == full[i, order].tolist()  # exact, not coarse
-        assert (cols[i, len(order) :] == -1).all() and complete[i] == (usable[i].sum() < k)
+        assert (cols[i, len(order) :] == -1).all() and complete[i] == (usable[i].sum() < ks[i])
     in_order = np.where(index.live[None, :], full[:, index.order], -np.inf)
     tail = index.tail
     for t in range(len(tail.starts)):  # every tail's bound is above its live members' scores

@@ -30,10 +30,15 @@ from sim.program.pairing.scores import (
 
 
 class _Best:
-    """Each row's best (value, member) entries seen so far; the k-th value bounds the rest."""
+    """Each row's best (value, member) entries seen so far; the k-th value bounds the rest.
 
-    def __init__(self, n_rows: int, k: int) -> None:
-        self.k = k
+    ``k``: entries per row, one number or one per row.
+    """
+
+    def __init__(self, n_rows: int, k) -> None:
+        self.k = np.broadcast_to(np.asarray(k, dtype=np.int64), (n_rows,))
+        self.width = int(self.k.max(initial=0))
+        self.key = np.int16 if n_rows <= np.iinfo(np.int16).max else np.int64
         self.lower = np.full(n_rows, -np.inf)
         self.r = np.zeros(0, dtype=np.int64)
         self.i = np.zeros(0, dtype=np.int64)
@@ -46,24 +51,28 @@ class _Best:
         self.r = np.concatenate([self.r, r])
         self.i = np.concatenate([self.i, i])
         self.v = np.concatenate([self.v, v])
-        order = np.lexsort((-self.v, self.r))
+        # by row, best first (lexsort's order but for ties, in two faster sorts: the values,
+        # then the rows stably, as 16-bit keys where they fit, which numpy sorts by radix)
+        order = np.argsort(-self.v)
+        rows = self.r[order]
+        order = order[np.argsort(rows.astype(self.key), kind="stable")]
         self.r, self.i, self.v = self.r[order], self.i[order], self.v[order]
-        starts, counts = _run_starts(self.r)
-        full = counts >= self.k
-        self.lower[self.r[starts[full]]] = self.v[starts[full] + self.k - 1]
+        counts = np.bincount(self.r, minlength=len(self.lower))
+        full = (counts >= self.k) & (self.k > 0)
+        self.lower[full] = self.v[(np.cumsum(counts) - counts + self.k - 1)[full]]
         keep = self.v >= self.lower[self.r]  # every entry tied with the k-th stays
         self.r, self.i, self.v = self.r[keep], self.i[keep], self.v[keep]
 
     def result(self, positions: np.ndarray):
         """``(mentors, values, complete)`` of :meth:`Frontier.top`, ties by position."""
         n_rows, k = len(self.lower), self.k
-        cols = np.full((n_rows, k), -1, dtype=np.int64)
-        vals = np.full((n_rows, k), -np.inf)
+        cols = np.full((n_rows, self.width), -1, dtype=np.int64)
+        vals = np.full((n_rows, self.width), -np.inf)
         pos = positions[self.i]
         order = np.lexsort((pos, -self.v, self.r))
         r, pos, v = self.r[order], pos[order], self.v[order]
         rank = np.arange(len(r)) - np.repeat(*_run_starts(r))
-        take = rank < k
+        take = rank < k[r]
         cols[r[take], rank[take]] = pos[take]
         vals[r[take], rank[take]] = v[take]
         complete = np.bincount(r, minlength=n_rows) < k
@@ -82,8 +91,9 @@ def _run_starts(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For sorted keys: the start of each run of equal keys, and its length."""
     if not len(sorted_keys):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    return starts, np.diff(np.r_[starts, len(sorted_keys)])
+    starts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    starts = np.concatenate([[0], starts])
+    return starts, np.diff(starts, append=len(sorted_keys))
 
 
 def ranking(sc: Scorer) -> np.ndarray:
@@ -191,7 +201,8 @@ class Frontier:
 
         Args:
             rows: Mentee positions.
-            k: Entries per row.
+            k: Entries per row: one number, or one per row (the lists are then as wide as
+                the largest).
             accept: Optional further rule with ``refuses(rows, idx)`` (a mask of aligned pairs,
                 mentee position and member, in which the mentor surely refuses: a cheap
                 first test) and ``members(rows, idx)`` (a mask of the aligned pairs in which
@@ -201,7 +212,7 @@ class Frontier:
                 for the row, which is then not asked about them.
 
         Returns:
-            ``(mentors, values, complete)``: ``(len(rows), k)`` mentor positions (-1 past a
+            ``(mentors, values, complete)``: ``(len(rows), max k)`` mentor positions (-1 past a
             row's usable mentors) and values (-inf there), and whether a row's list holds all
             its usable mentors.
         """
@@ -211,7 +222,7 @@ class Frontier:
         n, step = self.sc.n, self.tail.step
         found = _Best(len(rows), k)
         pending = np.arange(len(rows))
-        start, width = self._advance(), max(FRONTIER_START, 2 * k)
+        start, width = self._advance(), max(FRONTIER_START, 2 * found.width)
         while pending.size and start < n:
             end = min(n, -(-(start + width) // step) * step)  # a block boundary
             self._score(rows, pending, start, end, found, accept, ceiling)

@@ -283,26 +283,31 @@ class SuffixBound:
         self.focus = sc.mentor_focus if len(sc.mentor_focus) else np.zeros((1, sc.n))
         self.willing, self.ur = sc.willing, sc.mentor_ur.astype(np.float64)
         self.starts = np.arange(0, sc.n, step)  # none without mentors: nothing to bound
-        rows = [self._parts(slice(None), s, live) for s in TAIL_SKILL_GRID]
-        rows.append([np.where(live, self.ur, -np.inf)])
+        parts = [self._parts(slice(None), live, [s]) for s in TAIL_SKILL_GRID]  # a level at a time
+        parts.append(np.where(live, self.ur, -np.inf)[None])
         self.blocks = _by_column(
-            np.stack(
-                [
-                    np.maximum.reduceat(v, self.starts) if len(v) else v
-                    for group in rows
-                    for v in group
-                ]
+            np.concatenate(
+                [np.maximum.reduceat(p, self.starts, axis=1) if sc.n else p for p in parts]
             )
         )
         self.dirty: set[int] = set()
         self._accumulate()
 
-    def _parts(self, at, s: float, alive: np.ndarray) -> list[np.ndarray]:
-        """The mentor's part at skill ``s`` and every receptiveness, for mentors ``at``."""
+    def _parts(self, at, alive: np.ndarray, levels=TAIL_SKILL_GRID) -> np.ndarray:
+        """The mentor's part for mentors ``at``, -inf where not ``alive``.
+
+        A row per skill level ``s`` of ``levels`` and receptiveness of :data:`BLEND_GRID`
+        (``s`` major); the mentors' skills are gathered once for every level.
+        """
         w = self.weights
-        skill = w.skill * np.maximum(self.focus[:, at], s).mean(axis=0)
-        willing = self.willing[at]
-        return [np.where(alive, skill + (w.attitude * g) * willing, -np.inf) for g in BLEND_GRID]
+        focus = self.focus[:, at]
+        att = (w.attitude * BLEND_GRID)[:, None] * self.willing[at]
+        return np.concatenate(
+            [
+                np.where(alive, w.skill * np.maximum(focus, s).mean(axis=0) + att, -np.inf)
+                for s in levels
+            ]
+        )
 
     def close(self, k: int) -> None:
         """Mentor ``k`` stopped counting (the caller cleared ``live[k]``)."""
@@ -320,9 +325,8 @@ class SuffixBound:
         offsets = np.cumsum(lengths) - lengths
         members = np.arange(int(lengths.sum())) + np.repeat(first - offsets, lengths)
         alive = self.live[members]
-        parts = [v for s in TAIL_SKILL_GRID for v in self._parts(members, s, alive)]
-        parts.append(np.where(alive, self.ur[members], -np.inf))
-        self.blocks[:, blocks] = np.maximum.reduceat(np.stack(parts), offsets, axis=1)
+        parts = np.vstack([self._parts(members, alive), np.where(alive, self.ur[members], -np.inf)])
+        self.blocks[:, blocks] = np.maximum.reduceat(parts, offsets, axis=1)
         self._accumulate(int(blocks[-1]))
 
     def _accumulate(self, last: int | None = None) -> None:

@@ -36,8 +36,11 @@ from sim.program.pairing.scores import BLOCK_ENTRIES, Scorer
 Assignment = dict[int, tuple[int, ...]]
 """Mentee position -> mentor positions."""
 
-BATCH_ROWS = 32
-"""Mentees whose lists are computed together."""
+BATCH_ROWS = 64
+"""Mentees whose lists are computed together (serial dictatorship, best pair first)."""
+
+PROPOSER_ROWS = 32
+"""Mentees due a new list that deferred acceptance lists together."""
 
 GREEDY_START = 32
 """Entries of a mentee's list in :func:`greedy` (a list is remade when its mentors fill up)."""
@@ -120,11 +123,13 @@ def _first_open(cols: np.ndarray, seats: Seats, count: int, skip=()) -> list[int
 def serial(index: Frontier, order: np.ndarray, seats: Seats, count: int, out: Assignment):
     """Mentees in ``order`` each take their ``count`` best mentors with capacity left, or none.
 
-    A batch's lists hold ``batch x count`` mentors: earlier mentees of the batch fill at most
-    ``(batch - 1) x count`` of them, so the first open entries are the best open mentors.
+    The ``i``-th mentee of a batch (from 0) is listed its ``(i + 1) x count`` best mentors:
+    the mentees before it in the batch fill at most ``i x count`` of them, so its first open
+    entries are its best open mentors. (One length for the whole batch, ``batch x count``,
+    gives the same pairs; lists of a mentee's own length let the search stop sooner.)
     """
     for block in _batches(np.asarray(order, dtype=np.int64)):
-        cols = index.top(block, len(block) * count)[0]
+        cols = index.top(block, np.arange(1, len(block) + 1) * count)[0]
         for r, row in zip(block.tolist(), cols, strict=True):
             chosen = _first_open(row, seats, count)
             if len(chosen) == count:
@@ -144,11 +149,17 @@ def board_order(index: Frontier, m: int, g: int) -> np.ndarray:
 def boards_favouring(
     preferred: Frontier, others: Frontier, order: np.ndarray, seats: Seats, g: int
 ) -> Assignment:
-    """Boards of ``g``: the best open mentors of ``preferred`` first, completed from ``others``."""
+    """Boards of ``g``: the best open mentors of ``preferred`` first, completed from ``others``.
+
+    As in :func:`serial`, the ``i``-th mentee of a batch is listed its ``(i + 1) x g`` best of
+    ``preferred``, and its ``(i + 2) x g`` best of ``others`` (its own board may take ``g``
+    of those too).
+    """
     out: Assignment = {}
     for block in _batches(np.asarray(order, dtype=np.int64)):
-        first_cols = preferred.top(block, len(block) * g)[0]
-        other_cols = others.top(block, (len(block) + 1) * g)[0]
+        ahead = np.arange(1, len(block) + 1)
+        first_cols = preferred.top(block, ahead * g)[0]
+        other_cols = others.top(block, (ahead + 1) * g)[0]
         for t, r in enumerate(block.tolist()):
             board = _first_open(first_cols[t], seats, g)
             board += _first_open(other_cols[t], seats, g - len(board), skip=set(board))
@@ -394,7 +405,7 @@ def deferred_acceptance(
         queue = deque(rows.tolist())
         waiting: list[int] = []  # mentees whose lists are used up, relisted together
         while queue or waiting:
-            if waiting and (len(waiting) >= BATCH_ROWS or not queue):
+            if waiting and (len(waiting) >= PROPOSER_ROWS or not queue):
                 lists.relist(waiting)
                 queue.extendleft(reversed(waiting))
                 waiting = []
@@ -432,7 +443,7 @@ def _by_level(sc: Scorer, accept: _Acceptance, order: np.ndarray):
         begin = end
 
 
-LIST_START = 4 * BATCH_ROWS
+LIST_START = 4 * PROPOSER_ROWS
 """Entries of a mentee's first list of acceptable mentors in deferred acceptance."""
 
 LIST_GROWTH = 2
@@ -440,7 +451,7 @@ LIST_GROWTH = 2
 
 LIST_MOST = 8 * LIST_START
 """Longest list of one mentee (bounds a relist's temporary arrays: under 100 bytes per entry
-of a batch of :data:`BATCH_ROWS` mentees, under 3.2 MiB)."""
+of a batch of :data:`PROPOSER_ROWS` mentees, under 3.2 MiB)."""
 
 
 def _next_size(last: np.ndarray) -> np.ndarray:
@@ -459,7 +470,7 @@ class _Lists:
     refuse the mentee now refuses it for good, and the first entry that would still accept it
     is its best acceptable mentor. A mentee that used up its list gets a new one,
     :data:`LIST_GROWTH` times longer, so that a mentee deep down everyone's shared favourites
-    is listed a few times, not once per :data:`BATCH_ROWS` mentors filled.
+    is listed a few times, not once per :data:`PROPOSER_ROWS` mentors filled.
     """
 
     def __init__(self, sc: Scorer, index: Frontier, accept: _Acceptance):
@@ -503,7 +514,7 @@ class _Pool:
 
     Where the frontier answers with the compiled loop, the proposals run in
     :func:`sim.kernels.proposals` (the same walk and holds, one loop of machine code); only the
-    lists are made here, :data:`BATCH_ROWS` waiting mentees at a time, by the same rule as
+    lists are made here, :data:`PROPOSER_ROWS` waiting mentees at a time, by the same rule as
     :class:`_Lists`. Each list is appended to one array; the entries already walked are
     dropped when it is full. A new list's query skips the mentors known to refuse: those
     ranked at or above the last mentor of the used-up list (the query's ``ceiling``).
@@ -547,7 +558,7 @@ class _Pool:
         """
         for rows, close in _by_level(self.sc, self.accept, order):
             self._enqueue(rows)
-            while len(waiting := kernels.proposals(self.state, BATCH_ROWS)):
+            while len(waiting := kernels.proposals(self.state, PROPOSER_ROWS)):
                 self.relist(waiting)
                 self._enqueue(waiting, front=True)  # they propose next, with fresh lists
             if close:  # the mentors it filled refuse every mentee still to come
@@ -874,9 +885,12 @@ def priced_edges(
         block = np.arange(a, min(a + step, sc.m))
         c = ladder[low[block][:, None] + np.arange(width)[None, :]]
         r = np.broadcast_to(block[:, None], c.shape)
-        s = sc.match(r, c)
+        s = sc.match(block[:, None], c)  # each mentee's skills read once, then broadcast
         gain = s - u[block][:, None] - v[c]
-        gain[~sc.allowed(r, c) | (gain <= 0)] = -np.inf
+        i, j = np.nonzero(gain > 0)  # the rules are checked only where a pair would gain
+        refused = ~sc.allowed(block[i], c[i, j])
+        gain[gain <= 0] = -np.inf
+        gain[i[refused], j[refused]] = -np.inf
         top = np.argpartition(-gain, k - 1, axis=1)[:, :k]
         ok = np.isfinite(np.take_along_axis(gain, top, axis=1))
         add_r.append(r[:, :k][ok])
