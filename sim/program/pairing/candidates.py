@@ -91,9 +91,8 @@ def _run_starts(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For sorted keys: the start of each run of equal keys, and its length."""
     if not len(sorted_keys):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    starts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-    starts = np.concatenate([[0], starts])
-    return starts, np.diff(starts, append=len(sorted_keys))
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    return starts, np.diff(np.r_[starts, len(sorted_keys)])
 
 
 def ranking(sc: Scorer) -> np.ndarray:
