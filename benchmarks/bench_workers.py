@@ -12,7 +12,9 @@
    runs) and a 60-point Latin-hypercube sweep at 2 replications (240 runs), each with one
    local worker, two local workers and a two-worker local Dask cluster
    (``--executor dask-local``). The three are run in turn, the order rotated every round,
-   for several rounds; the figure is the ratio of the medians. Each run writes its tables,
+   for several rounds; the figure is the ratio of the medians (beside it, the ratio within
+   each round and their median: the machine's speed drifts from minute to minute, and a
+   round's three runs are minutes apart at most). Each run writes its tables,
    figures and report, as a user's would. The machine's load (``os.getloadavg``) is recorded
    before every run: on a shared machine other jobs take cores from the workers, and the
    speedups are only as good as the cores that were free.
@@ -60,7 +62,7 @@ CONFIGS = {
     "2 local workers": ["--workers", "2"],
     "2 Dask workers (dask-local)": ["--workers", "2", "--executor", "dask-local"],
 }
-FULL = {"quickstart_reps": 40, "sweep_points": 60, "sweep_reps": 2, "rounds": 3, "imports": 5}
+FULL = {"quickstart_reps": 40, "sweep_points": 60, "sweep_reps": 2, "rounds": 5, "imports": 5}
 SMALL = {"quickstart_reps": 4, "sweep_points": 4, "sweep_reps": 1, "rounds": 1, "imports": 2}
 
 
@@ -107,9 +109,12 @@ def speedups(plan: dict, scratch: Path) -> list[dict]:
                 run = timed_command([*args, *CONFIGS[name]], scratch / "out")
                 times[name].append(run)
                 print(f"{workload} | {name}: {run['wall_s']} s", flush=True)
-        one = float(np.median([t["wall_s"] for t in times[names[0]]]))
+        ones = [t["wall_s"] for t in times[names[0]]]
+        one = float(np.median(ones))
         for name in names:
-            wall = float(np.median([t["wall_s"] for t in times[name]]))
+            walls = [t["wall_s"] for t in times[name]]
+            wall = float(np.median(walls))
+            each = [a / b for a, b in zip(ones, walls, strict=True)]
             rows.append(
                 {
                     "workload": workload,
@@ -117,6 +122,8 @@ def speedups(plan: dict, scratch: Path) -> list[dict]:
                     "runs": times[name],
                     "median_wall_s": round(wall, 3),
                     "speedup_over_one_worker": round(one / wall, 2),
+                    "speedup_each_round": [round(x, 2) for x in each],
+                    "speedup_median_of_rounds": round(float(np.median(each)), 2),
                 }
             )
     return rows
@@ -437,12 +444,17 @@ def worker_start_verdicts(rows: list[dict]) -> dict:
 
 def markdown(results: dict) -> str:
     """The tables for BENCHMARKS.md."""
-    lines = ["| workload | configuration | wall s (each round) | median s | speedup |"]
-    lines.append("|---|---|---|---|---|")
+    lines = [
+        "| workload | configuration | wall s (each round) | median s | speedup | speedup in each"
+        " round (median) |"
+    ]
+    lines.append("|---|---|---|---|---|---|")
     for r in results["speedups"]:
         walls = ", ".join(str(t["wall_s"]) for t in r["runs"])
+        each = ", ".join(str(x) for x in r.get("speedup_each_round", []))
         lines.append(
-            f"| {r['workload']} | {r['config']} | {walls} | {r['median_wall_s']} | {r['speedup_over_one_worker']} |"
+            f"| {r['workload']} | {r['config']} | {walls} | {r['median_wall_s']} | "
+            f"{r['speedup_over_one_worker']} | {each} ({r.get('speedup_median_of_rounds', '')}) |"
         )
     loads = [t["loadavg_before"][0] for r in results["speedups"] for t in r["runs"]]
     lines += [

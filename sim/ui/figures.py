@@ -1215,9 +1215,10 @@ def write_figures(
         results: Experiment results.
         out_dir: The results folder.
         figures: Figures already drawn (:func:`make_figures`), so the report can reuse them.
-        processes: Processes that draw and write the figures, each its share of
-            :data:`FIGURES` (where processes fork: Linux; elsewhere one). Ignored when
-            ``figures`` are given. A figure's bytes do not depend on the process that wrote it.
+        processes: Processes that draw and write the figures, each taking the next one
+            as it finishes one, in :data:`DRAW_ORDER` (where processes fork: Linux; elsewhere
+            one). Ignored when ``figures`` are given. A figure's bytes do not depend on the
+            process that wrote it.
 
     Returns:
         The paths written, PNG then SVG for each figure, in :data:`FIGURES` order.
@@ -1230,9 +1231,18 @@ def write_figures(
     processes = max(1, min(processes, len(names)))
     if processes == 1 or not _can_fork():
         return _draw_and_write(results, folder, names)
-    written = _forked_shares(results, folder, [names[i::processes] for i in range(processes)])
+    queued = sorted(
+        names, key=lambda n: DRAW_ORDER.index(n) if n in DRAW_ORDER else len(DRAW_ORDER)
+    )
+    written = _forked_queue(results, folder, queued, processes)
     order = {name: i for i, name in enumerate(names)}
     return sorted(written, key=lambda p: (order[p.stem], p.suffix != ".png"))
+
+
+DRAW_ORDER = ("forest", "sweep", "retention", "pairs", "innovation", "adoption")
+"""The order in which several processes take the figures: the slowest to draw first (the
+forest has a panel per outcome; measured on the quickstart and a 60-point sweep), so that
+none is left to draw alone at the end. Figures not named here come last."""
 
 
 def _write_drawn(figures: dict[str, Figure], folder: Path) -> list[Path]:
@@ -1264,24 +1274,34 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def _forked_shares(results: Results, folder: Path, shares: list[list[str]]) -> list[Path]:
-    """Draw and write ``shares[0]`` here and every other share in a forked child, at once.
+def _forked_queue(results: Results, folder: Path, names: list[str], processes: int) -> list[Path]:
+    """Draw and write ``names`` here and in ``processes - 1`` forked children, at once.
 
-    A child starts with this process's memory (the results, the imported libraries) and
-    sends back the paths it wrote through a pipe; a child that fails makes this raise.
+    The figures wait in a pipe, one byte each, in the order given; each process takes the
+    next as soon as it has written one (a one-byte read from a pipe is atomic, so every figure
+    is drawn once), until the pipe is empty. A child starts with this process's memory (the
+    results, the imported libraries) and sends back the paths it wrote through a pipe of its
+    own; a child that fails makes this raise.
     """
     import json
 
+    queue, fill = os.pipe()
+    try:
+        os.write(fill, bytes(range(len(names))))  # at most a few dozen bytes: never blocks
+    finally:
+        os.close(fill)
     children: list[tuple[int, int]] = []
     try:
-        for share in shares[1:]:
+        for _ in range(processes - 1):
             read, write = os.pipe()
             pid = os.fork()
-            if pid == 0:  # the child: its share, then out without running this process's exit
+            if pid == 0:  # the child: figures from the queue, then out without this process's exit
                 os.close(read)
                 code = 0
                 try:
-                    message = json.dumps([str(p) for p in _draw_and_write(results, folder, share)])
+                    message = json.dumps(
+                        [str(p) for p in _draw_queued(results, folder, names, queue)]
+                    )
                 except BaseException as exc:  # any failure, for the parent to report
                     message, code = json.dumps(f"{type(exc).__name__}: {exc}"), 1
                 with os.fdopen(write, "w") as pipe:
@@ -1289,7 +1309,7 @@ def _forked_shares(results: Results, folder: Path, shares: list[list[str]]) -> l
                 os._exit(code)
             os.close(write)
             children.append((pid, read))
-        written = _draw_and_write(results, folder, shares[0])
+        written = _draw_queued(results, folder, names, queue)
         errors = []
         while children:
             pid, read = children[-1]
@@ -1306,12 +1326,21 @@ def _forked_shares(results: Results, folder: Path, shares: list[list[str]]) -> l
             raise RuntimeError("drawing the figures failed: " + "; ".join(errors))
         return written
     finally:
+        os.close(queue)
         for pid, read in children:  # interrupted: end the children still drawing
             with contextlib.suppress(OSError):
                 os.close(read)
             with contextlib.suppress(OSError):
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
+
+
+def _draw_queued(results: Results, folder: Path, names: list[str], queue: int) -> list[Path]:
+    """Draw and write figures taken one at a time from ``queue`` (:func:`_forked_queue`)."""
+    written = []
+    while taken := os.read(queue, 1):
+        written += _draw_and_write(results, folder, [names[taken[0]]])
+    return written
 
 
 __all__ = [

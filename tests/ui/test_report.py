@@ -99,23 +99,70 @@ def test_figures_are_written_as_png_and_svg_the_same_every_time(small, tmp_path)
 def test_a_figure_that_fails_in_a_forked_process_fails_the_whole_write(
     small, tmp_path, monkeypatch
 ):
+    """Every figure fails where a child draws it; this process draws its figures only once a
+    child has taken one (the processes take figures as they go, so which figure a child takes
+    is not fixed), and it then draws all the others."""
+    import time
+
     import sim.ui.figures as figures
 
-    def broken(results):
-        raise ValueError("no such column")
-
     parent = os.getpid()
+    taken = tmp_path / "a child took a figure"
 
-    def drawn_here(results):
-        assert os.getpid() == parent, "the first share is drawn in this process"
-        return figures.adoption_figure(results)
+    def failing_in_a_child(draw):
+        def figure(results):
+            if os.getpid() != parent:
+                if draw(results) is None:  # a figure these results do not have (the sweep's)
+                    return None
+                taken.touch()
+                raise ValueError("no such column")
+            deadline = time.monotonic() + 60
+            while not taken.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            return draw(results)
 
-    monkeypatch.setitem(figures.FIGURES, "adoption", drawn_here)
-    monkeypatch.setitem(figures.FIGURES, "retention", broken)  # the second share: a child's
+        return figure
+
+    for name, draw in list(figures.FIGURES.items()):
+        monkeypatch.setitem(figures.FIGURES, name, failing_in_a_child(draw))
     with pytest.raises(RuntimeError, match="ValueError: no such column"):
         write_figures(small, tmp_path, processes=2)
-    assert (tmp_path / "figures" / "adoption.png").exists(), "this process's share was written"
-    assert not list((tmp_path / "figures").glob("retention.*")), "nothing of the failed figure"
+    written = {p.stem for p in (tmp_path / "figures").glob("*.png")}
+    svgs = {p.stem for p in (tmp_path / "figures").glob("*.svg")}
+    assert taken.exists() and written == svgs, "this process's figures were written, in full"
+    # the child stops at its first failure: the four others are drawn here
+    assert len(written) == 4, f"the child's figure left nothing: {sorted(written)}"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="figures are forked on Linux")
+def test_processes_take_the_figures_from_one_queue_each_drawn_once(small, tmp_path, monkeypatch):
+    """With more processes than figures to spare, each figure is still drawn exactly once, the
+    slowest to draw first (:data:`~sim.ui.figures.DRAW_ORDER`)."""
+    import sim.ui.figures as figures
+
+    log = tmp_path / "drawn"
+
+    def logged(name, draw):
+        def figure(results):
+            with open(log, "a") as f:  # one short line per write: appends do not interleave
+                f.write(f"{name} {os.getpid()}\n")
+            return draw(results)
+
+        return figure
+
+    for name, draw in list(figures.FIGURES.items()):
+        monkeypatch.setitem(figures.FIGURES, name, logged(name, draw))
+    paths = write_figures(small, tmp_path, processes=3)
+    lines = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(n for n, _ in lines) == sorted(figures.FIGURES), "each figure drawn once"
+    assert [p.stem for p in paths[::2]] == [
+        "adoption",
+        "retention",
+        "innovation",
+        "pairs",
+        "forest",
+    ]
+    assert lines[0][0] == "forest", "the slowest figure is taken first"
 
 
 def test_png_files_hold_the_pixels_matplotlib_draws(small):
