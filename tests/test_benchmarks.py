@@ -133,3 +133,23 @@ def test_dask_idle_benchmark_writes_both_settings(tmp_path):
     rows = json.loads((tmp_path / "results_dask_idle.json").read_text())["clusters"]
     assert [r["settings"] for r in rows] == ["Dask's defaults", "dask-local's settings"]
     assert all(r["cpu_s"] >= 0 and len(r["each_s"]) == 1 and r["idle_s"] == 0.5 for r in rows)
+
+
+def test_the_machine_probe_compares_two_processes_with_one():
+    """The workers benchmark's probe of the machine runs its loop in forked processes and
+    reports two processes' speed over one's: about 2 with both cores free, about 1 where they
+    share one; never above 2 by more than timing noise."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, 'benchmarks'); import bench_workers as b; "
+            "b.LOOP_ITERATIONS = 200_000; print(b.two_process_speedup(1))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert 0.3 < float(out.stdout.split()[-1]) < 2.6
