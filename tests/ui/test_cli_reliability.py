@@ -5,6 +5,7 @@ or a silent change) and checks that it is now reported as a user's mistake (exit
 fault (exit 1), naming what is wrong, without a traceback, leaving nothing half-written.
 """
 
+import logging
 import os
 import shutil
 import signal
@@ -434,6 +435,10 @@ def test_absurd_worker_counts_start_no_more_workers_than_runs():
         executor_for(args, tasks=4)
 
 
+def _distributed_log_level() -> int:
+    return logging.getLogger("distributed").level
+
+
 def _dask_setting(name: str):
     import dask
 
@@ -446,7 +451,7 @@ def test_dask_local_with_absurd_workers_starts_one_worker_per_run():
     event loop every 20 ms, as Dask does by default)."""
     pytest.importorskip("distributed")
     from sim.ui.cli import build_parser
-    from sim.ui.cli.common import DASK_LOCAL_CONFIG, executor_for
+    from sim.ui.cli.common import DASK_LOCAL_CONFIG, closing_quietly, executor_for
 
     args = build_parser().parse_args(["run", "--executor", "dask-local", "--workers", str(10**30)])
     executor, workers, close = executor_for(args, tasks=1)
@@ -455,6 +460,14 @@ def test_dask_local_with_absurd_workers_starts_one_worker_per_run():
         for name, value in DASK_LOCAL_CONFIG.items():
             got = executor.submit(_dask_setting, name).result(timeout=60)
             assert got == value, f"{name}: {got!r} in the worker, {value!r} set"
+        # the cluster closes without its shutdown's log lines: Dask's loggers are set to
+        # critical in the worker and here, and here set back once it is closed
+        before = logging.getLogger("distributed").level
+        with closing_quietly(executor._client):
+            assert logging.getLogger("distributed").level == logging.CRITICAL
+            worker_level = executor.submit(_distributed_log_level).result(timeout=60)
+            assert worker_level == logging.CRITICAL, worker_level
+        assert logging.getLogger("distributed").level == before
     finally:
         close()
 

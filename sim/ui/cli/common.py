@@ -6,6 +6,8 @@ import argparse
 import os
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -304,10 +306,44 @@ def executor_for(args: argparse.Namespace, tasks: int, scenario=None):
     client = Client(cluster)
 
     def close() -> None:
-        client.close()
-        cluster.close()
+        with closing_quietly(client):
+            client.close()
+            cluster.close()
 
     return client.get_executor(), workers, close
+
+
+@contextmanager
+def closing_quietly(client) -> Iterator[None]:
+    """Close a ``dask-local`` cluster without its shutdown's log lines.
+
+    As a cluster closes, a worker's heartbeat can meet a scheduler that has just stopped
+    listening, and Dask logs that as an error with a traceback, from the worker's process,
+    after every run has finished and been saved: nothing to act on. Dask's loggers are set
+    to critical in the workers (before anything closes) and in this process (until the
+    cluster is closed).
+    """
+    import logging
+
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    with suppress(Exception):  # a worker already gone has nothing left to say
+        client.run(quiet_dask_logs)
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def quiet_dask_logs() -> int:
+    """Set Dask's loggers in this process to critical; return the level they had (run on workers)."""
+    import logging
+
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    return level
 
 
 def local_cluster(workers: int, settings: dict | None = None):
