@@ -1231,10 +1231,7 @@ def write_figures(
     processes = max(1, min(processes, len(names)))
     if processes == 1 or not _can_fork():
         return _draw_and_write(results, folder, names)
-    queued = sorted(
-        names, key=lambda n: DRAW_ORDER.index(n) if n in DRAW_ORDER else len(DRAW_ORDER)
-    )
-    written = _forked_queue(results, folder, queued, processes)
+    written = _forked_queue(results, folder, draw_order(names), processes)
     order = {name: i for i, name in enumerate(names)}
     return sorted(written, key=lambda p: (order[p.stem], p.suffix != ".png"))
 
@@ -1243,6 +1240,11 @@ DRAW_ORDER = ("forest", "sweep", "retention", "pairs", "innovation", "adoption")
 """The order in which several processes take the figures: the slowest to draw first (the
 forest has a panel per outcome; measured on the quickstart and a 60-point sweep), so that
 none is left to draw alone at the end. Figures not named here come last."""
+
+
+def draw_order(names: list[str]) -> list[str]:
+    """``names`` in the order several processes take them (:data:`DRAW_ORDER`, then the rest)."""
+    return sorted(names, key=lambda n: DRAW_ORDER.index(n) if n in DRAW_ORDER else len(DRAW_ORDER))
 
 
 def _write_drawn(figures: dict[str, Figure], folder: Path) -> list[Path]:
@@ -1344,6 +1346,7 @@ def _draw_queued(results: Results, folder: Path, names: list[str], queue: int) -
 
 
 __all__ = [
+    "DRAW_ORDER",
     "EXTRA_UNITS",
     "FIGURES",
     "FOREST_OUTCOMES",
@@ -1355,6 +1358,7 @@ __all__ = [
     "arm_order",
     "axis_label",
     "baseline_arm",
+    "draw_order",
     "figure_bytes",
     "forest_figure",
     "innovation_figure",

@@ -136,8 +136,8 @@ def test_a_figure_that_fails_in_a_forked_process_fails_the_whole_write(
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="figures are forked on Linux")
 def test_processes_take_the_figures_from_one_queue_each_drawn_once(small, tmp_path, monkeypatch):
-    """With more processes than figures to spare, each figure is still drawn exactly once, the
-    slowest to draw first (:data:`~sim.ui.figures.DRAW_ORDER`)."""
+    """Three processes taking figures from one queue draw each figure exactly once; the queue
+    holds the slowest to draw first (:data:`~sim.ui.figures.DRAW_ORDER`)."""
     import sim.ui.figures as figures
 
     log = tmp_path / "drawn"
@@ -162,7 +162,9 @@ def test_processes_take_the_figures_from_one_queue_each_drawn_once(small, tmp_pa
         "pairs",
         "forest",
     ]
-    assert lines[0][0] == "forest", "the slowest figure is taken first"
+    # the queue holds the slowest first; a figure not in DRAW_ORDER goes last
+    assert figures.draw_order([*figures.FIGURES, "new"]) == [*figures.DRAW_ORDER, "new"]
+    assert figures.draw_order(["adoption", "forest"]) == ["forest", "adoption"]
 
 
 def test_png_files_hold_the_pixels_matplotlib_draws(small):
