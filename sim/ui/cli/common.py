@@ -325,19 +325,17 @@ def closing_quietly(client) -> Iterator[None]:
     """
     import logging
 
-    logger = logging.getLogger("distributed")
-    level = logger.level
     with suppress(Exception):  # a worker already gone has nothing left to say
         client.run(quiet_dask_logs)
-    logger.setLevel(logging.CRITICAL)
+    level = quiet_dask_logs()
     try:
         yield
     finally:
-        logger.setLevel(level)
+        logging.getLogger("distributed").setLevel(level)
 
 
 def quiet_dask_logs() -> int:
-    """Set Dask's loggers in this process to critical; return the level they had (run on workers)."""
+    """Set Dask's loggers in this process to critical; return the level they had."""
     import logging
 
     logger = logging.getLogger("distributed")
