@@ -132,6 +132,32 @@ def test_a_failing_replication_keeps_the_others(small, tmp_path, monkeypatch):
     assert (tmp_path / "r" / "runs.csv").exists()
 
 
+def test_a_pool_worker_sends_its_chunk_as_bytes_that_unpickle_to_the_outputs(small):
+    """What a pool's worker sends back is :func:`run_chunk`'s list, pickled in one block.
+
+    A Dask worker sizes a block of bytes at once; the data frames inside it (here 80 columns
+    of weekly outcomes) it would otherwise size column by column, twice per chunk.
+    """
+    import pickle
+
+    from sim.experiments.experiment import run_chunk, run_chunk_pickled
+
+    seeds = [replication_seed(7, r) for r in range(2)]
+    tasks = [Task(0, "no_program", r, seed) for r, seed in enumerate(seeds)]
+    data = {0: load_scenario(small).to_dict()}
+    sent = run_chunk_pickled(data, tasks, None)
+    assert isinstance(sent, bytes)
+    got, want = pickle.loads(sent), run_chunk(data, tasks, None)
+    assert [task for task, _ in got] == tasks == [task for task, _ in want]
+    for (_, a), (_, b) in zip(got, want, strict=True):
+        assert pd.Series(a.outcomes).equals(pd.Series(b.outcomes))  # NaN where it is NaN
+        pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+        pd.testing.assert_frame_equal(a.people, b.people)
+    assert not got[0][1].timeseries.equals(got[1][1].timeseries), "two seeds, two runs"
+    sizeof = pytest.importorskip("dask.sizeof").sizeof
+    assert len(sent) <= sizeof(sent) < len(sent) + 1024, "Dask sizes bytes by their length"
+
+
 def test_refuses_to_overwrite_a_results_folder(small, tmp_path):
     run_experiment(small, out=tmp_path / "r")
     from sim.core.errors import ResultsFolderError
