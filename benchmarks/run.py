@@ -191,7 +191,11 @@ def executors(reps: int) -> list[dict]:
         return rows
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not port 8787
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -42,7 +42,11 @@ def test_same_bytes_with_one_worker_two_workers_and_a_local_dask_cluster(tmp_pat
     run_experiment(scenario, out=tmp_path / "two", workers=2)
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not port 8787
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -216,7 +220,11 @@ def test_cli_dask_executors_give_the_same_bytes(tmp_path):
         == 0
     )
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not port 8787
     ) as cluster:
         assert (
             main(
