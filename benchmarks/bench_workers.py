@@ -6,6 +6,8 @@
     python benchmarks/bench_workers.py --figures-only 5 --against REV   # and REV's, alternating
     python benchmarks/bench_workers.py --imports-only 7 [--compare OTHER_CHECKOUT]   # step 3
     python benchmarks/bench_workers.py --worker-start-only 5   # a worker's start, two ways
+    python benchmarks/bench_workers.py --command-only 6 --config dask --against REV   # step 1's
+        quickstart in one configuration, this checkout and REV in turn
 
 1. **Speedup of workers**, whole-process wall time of the command a user types, side by side:
    the 40-replication quickstart (``mentorsim run scenarios/quickstart.yaml --reps 40``, 80
@@ -35,6 +37,12 @@
    rounds, alternating, with this environment's interpreter.
 4. **A worker's start**: seconds from a one-worker pool's start until its worker has what a
    run needs, spawned and forked from the fork server (``--worker-start-only`` alone).
+
+``--command-only N`` times step 1's quickstart in one configuration (``--config``: ``one``,
+``local`` or ``dask``) N times, as step 1 does; with ``--against REV``, revision REV's command
+too (exported with ``git archive``), the two in turn, the order swapped every round. Each
+revision's results folder names the code it ran (``code_revision`` in its manifest: this
+checkout's commit, or none for the exported tree, which is not a git checkout).
 """
 
 from __future__ import annotations
@@ -67,6 +75,12 @@ CONFIGS = {
     "2 local workers": ["--workers", "2"],
     "2 Dask workers (dask-local)": ["--workers", "2", "--executor", "dask-local"],
 }
+CONFIG_NAMES = {
+    "one": "1 local worker",
+    "local": "2 local workers",
+    "dask": "2 Dask workers (dask-local)",
+}
+"""``--config``'s names of :data:`CONFIGS`."""
 FULL = {"quickstart_reps": 40, "sweep_points": 60, "sweep_reps": 2, "rounds": 5, "imports": 5}
 SMALL = {"quickstart_reps": 4, "sweep_points": 4, "sweep_reps": 1, "rounds": 1, "imports": 2}
 
@@ -101,8 +115,11 @@ FREE_CORES_WAIT_S = 30.0
 """The longest wait for :data:`FREE_CORES` before a command starts anyway."""
 
 
-def timed_command(args: list[str], out: Path) -> dict:
+def timed_command(args: list[str], out: Path, root: Path = ROOT) -> dict:
     """Wall seconds of one command run in a fresh process, once both cores are free.
+
+    The command runs the package in ``root`` (this checkout by default; another revision's
+    exported tree to compare the two).
 
     Before the command, :func:`two_process_speedup` is measured until it reaches
     :data:`FREE_CORES` (the host is not lending the second core elsewhere), for at most
@@ -119,11 +136,14 @@ def timed_command(args: list[str], out: Path) -> dict:
     waited = time.perf_counter() - waited
     load = os.getloadavg()
     start = time.perf_counter()
-    subprocess.run([*MENTORSIM, *args, "--quiet", "--out", str(out)], check=True, cwd=ROOT)
+    env = {**os.environ, "PYTHONPATH": str(root)}  # with ``-m``, the package in ``root`` first
+    subprocess.run([*MENTORSIM, *args, "--quiet", "--out", str(out)], check=True, cwd=root, env=env)
     wall = time.perf_counter() - start
+    ran = json.loads((out / "manifest.json").read_text()).get("code_revision")
     time.sleep(1.0)  # the command's processes finish exiting (the fork server, a cluster's)
     return {
         "wall_s": round(wall, 3),
+        "code_revision": ran,
         "loadavg_before": list(load),
         "machine_two_process_speedup_before": machine,
         "machine_two_process_speedup_after": two_process_speedup(),
@@ -207,6 +227,46 @@ def speedups(plan: dict, scratch: Path) -> list[dict]:
                 }
             )
     return rows
+
+
+def command_only(args: argparse.Namespace, plan: dict) -> dict:
+    """Step 1's quickstart in one configuration, ``--command-only`` times (and REV's, in turn)."""
+    workload, command = next(iter(workloads(plan).items()))
+    config = CONFIG_NAMES[args.config]
+    argv = [*command, *CONFIGS[config]]
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        roots = {"this": ROOT}
+        if args.against:
+            roots["against"], revision = exported(args.against, scratch)
+        runs: dict[str, list[dict]] = {name: [] for name in roots}
+        for r in range(args.command_only):
+            for name in list(roots)[r % 2 :] + list(roots)[: r % 2]:
+                runs[name].append(timed_command(argv, scratch / "out", roots[name]))
+                print(f"{workload} | {config} | {name}: {runs[name][-1]['wall_s']} s", flush=True)
+    out = {
+        "command": " ".join(["python benchmarks/bench_workers.py", *sys.argv[1:]]),
+        "workload": workload,
+        "config": config,
+        "this_revision": _revision(),
+        "this": _command_summary(runs["this"]),
+    }
+    if args.against:
+        out["against"] = {"revision": revision, **_command_summary(runs["against"])}
+        each = [
+            a["wall_s"] / b["wall_s"] for a, b in zip(runs["this"], runs["against"], strict=True)
+        ]
+        out["ratio_this_over_against_each_round"] = [round(x, 3) for x in each]
+        out["ratio_this_over_against_median_of_rounds"] = round(float(np.median(each)), 3)
+        out["ratio_of_medians"] = round(
+            out["this"]["median_wall_s"] / out["against"]["median_wall_s"], 3
+        )
+    return out
+
+
+def _command_summary(runs: list[dict]) -> dict:
+    walls = [r["wall_s"] for r in runs]
+    return {"median_wall_s": round(float(np.median(walls)), 3), "runs": runs}
 
 
 STEP = (
@@ -636,7 +696,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--against",
         metavar="REV",
-        help="with --figures-only: time revision REV's step too, alternating, on the same folder",
+        help="with --figures-only or --command-only: time revision REV's too, alternating",
+    )
+    parser.add_argument(
+        "--command-only",
+        type=_positive(int),
+        metavar="N",
+        help="only step 1's quickstart in one --config, N times; writes results_command.json",
+    )
+    parser.add_argument(
+        "--config",
+        choices=list(CONFIG_NAMES),
+        default="dask",
+        help="with --command-only: one, local or dask (two Dask workers; the default)",
     )
     parser.add_argument(
         "--folder",
@@ -689,6 +761,11 @@ def main(argv: list[str] | None = None) -> int:
         result = {"repeats": args.worker_start_only, "loadavg_1min": os.getloadavg()[0]}
         result["workers"] = rows
         (args.out / "results_worker_start.json").write_text(json.dumps(result, indent=2) + "\n")
+        return 0
+    if args.command_only:
+        result = command_only(args, plan)
+        (args.out / "results_command.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in result.items() if k not in ("this", "against")}))
         return 0
     if args.figures_only:
         step = figures_only(args, plan)

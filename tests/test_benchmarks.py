@@ -153,3 +153,33 @@ def test_the_machine_probe_compares_two_processes_with_one():
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert 0.3 < float(out.stdout.split()[-1]) < 2.6
+
+
+def test_a_command_is_timed_beside_another_revision_each_running_its_own_code(tmp_path):
+    """``--command-only --against HEAD``: this checkout's command and HEAD's (exported, not a
+    git checkout) run in turn; each results folder names the code it ran."""
+    argv = ["--small", "--command-only", "2", "--config", "one", "--against", "HEAD"]
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, 'benchmarks'); import bench_workers as b; "
+            "b.FREE_CORES = 0; b.LOOP_ITERATIONS = 10_000; "  # no wait for free cores here
+            f"sys.exit(b.main({[*argv, '--out', str(tmp_path)]!r}))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads((tmp_path / "results_command.json").read_text())
+    assert result["config"] == "1 local worker"
+    assert result["workload"] == "quickstart, 4 replications"
+    this, against = result["this"]["runs"], result["against"]["runs"]
+    assert len(this) == len(against) == 2
+    head = result["this_revision"][:40]
+    assert all(run["code_revision"].startswith(head) for run in this)
+    assert all(run["code_revision"] is None for run in against), "the exported tree ran"
+    assert len(result["ratio_this_over_against_each_round"]) == 2
+    assert result["ratio_of_medians"] > 0
