@@ -155,3 +155,39 @@ def test_console_script_runs_without_traceback():
         and "organization.levels" in proc.stderr
         and "Traceback" not in proc.stderr
     )
+
+
+def test_a_large_organization_hears_of_the_compiled_search_only_where_it_is_missing(
+    capsys, monkeypatch
+):
+    """At 50,000 employees and up a program's pairing searches pools of 20,000 mentors and
+    more, where the ``fast`` extra's compiled search pays: said once numba is missing, not where
+    it is installed or refused, nor without a program or below that size."""
+    import sim.kernels
+    from sim import load_scenario
+    from sim.ui.cli.run import _note_compiled_search
+
+    monkeypatch.delenv("MENTORSIM_COMPILED", raising=False)
+    monkeypatch.setattr(sim.kernels, "compiled_available", lambda: False)
+    quick = ROOT / "scenarios" / "quickstart.yaml"
+    large = load_scenario(quick, overrides=["organization.size=50000", "organization.levels=7"])
+    _note_compiled_search(large, None)
+    assert "50,000 employees" in capsys.readouterr().err
+    small = load_scenario(quick, overrides=["organization.size=49999", "organization.levels=7"])
+    _note_compiled_search(small, None)
+    assert capsys.readouterr().err == ""
+    _note_compiled_search(small, [{}, {"organization.size": 60000}])
+    assert "60,000 employees" in capsys.readouterr().err, "a sweep point counts"
+    without = load_scenario(
+        {"organization": {"size": 50000, "levels": 7}, "arms": [{"name": "no_program"}]}
+    )
+    assert [arm.program for arm in without.arms] == [None]
+    _note_compiled_search(without, None)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("MENTORSIM_COMPILED", "0")
+    _note_compiled_search(large, None)
+    assert capsys.readouterr().err == "", "refused by the user"
+    monkeypatch.delenv("MENTORSIM_COMPILED")
+    monkeypatch.setattr(sim.kernels, "compiled_available", lambda: True)
+    _note_compiled_search(large, None)
+    assert capsys.readouterr().err == ""

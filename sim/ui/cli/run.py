@@ -32,6 +32,11 @@ RUN_SETTINGS = ("replications", "seed", "horizon_weeks")
 
 PointsOf = Callable[[Any], list[dict[str, Any]] | None]
 
+COMPILED_NOTE_EMPLOYEES = 50_000
+"""From this size, a program's first pairing searches pools of about 20,000 mentors and more,
+where the compiled search of the ``fast`` extra takes over (``COMPILED_FROM`` in
+:mod:`sim.program.pairing.candidates`) and pays most."""
+
 
 def add_parsers(sub) -> None:
     """Add the ``run`` and ``sweep`` commands."""
@@ -86,6 +91,7 @@ def _execute(args: argparse.Namespace, scenario, points_of: PointsOf) -> int:
     else:
         points = points_of(scenario)
     tasks = check_work_size(scenario, len(points or [{}]), replications)
+    _note_compiled_search(scenario, points)
     if not args.no_report and (args.executor != "local" or min(local_processes(args), tasks) > 1):
         # this process waits for its workers (and a Dask cluster to start) meanwhile
         import_in_background("sim.ui.figures", "sim.ui.report")
@@ -120,6 +126,32 @@ def _execute(args: argparse.Namespace, scenario, points_of: PointsOf) -> int:
         print(summary_table(results))
     print(f"results written to {out}")
     return 0
+
+
+def _note_compiled_search(scenario, points: list[dict[str, Any]] | None) -> None:
+    """Say on stderr that the ``fast`` extra would pair a large organization faster.
+
+    Said when an arm runs a program in an organization of :data:`COMPILED_NOTE_EMPLOYEES` or
+    more (at any sweep point), numba is not installed and the user has not refused it
+    (``MENTORSIM_COMPILED=0``). The pairs are the same either way.
+    """
+    import os
+
+    from sim.kernels import compiled_available
+
+    sizes = [scenario.organization.size]
+    sizes += [p["organization.size"] for p in points or [] if "organization.size" in p]
+    employees = max(int(size) for size in sizes)
+    programs = any(arm.program is not None for arm in scenario.arms)
+    refused = os.environ.get("MENTORSIM_COMPILED") == "0"
+    if employees < COMPILED_NOTE_EMPLOYEES or not programs or refused or compiled_available():
+        return
+    print(
+        f"note: {employees:,} employees: the search for each mentee's best mentors runs in "
+        "numpy; the fast extra (pip install 'mentorsim[fast]') compiles it, the same pairs "
+        "several times faster at this size",
+        file=sys.stderr,
+    )
 
 
 def _write_report(args: argparse.Namespace, results, out: Path, show: bool) -> int:
