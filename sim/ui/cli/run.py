@@ -148,8 +148,8 @@ def _note_compiled_search(scenario, points: list[dict[str, Any]] | None) -> None
         return
     print(
         f"note: {employees:,} employees: the search for each mentee's best mentors runs in "
-        "numpy; the fast extra (pip install 'mentorsim[fast]') compiles it, the same pairs "
-        "several times faster at this size",
+        "numpy; the fast extra (numba: pip install '.[fast]' in the project's folder) compiles "
+        "it, for the same pairs several times faster at this size",
         file=sys.stderr,
     )
 
