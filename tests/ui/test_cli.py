@@ -178,6 +178,8 @@ def test_a_large_organization_hears_of_the_compiled_search_only_where_it_is_miss
     assert capsys.readouterr().err == ""
     _note_compiled_search(small, [{}, {"organization.size": 60000}])
     assert "60,000 employees" in capsys.readouterr().err, "a sweep point counts"
+    _note_compiled_search(small, [{"organization.size": "abc"}])  # refused later, with its point
+    assert capsys.readouterr().err == ""
     without = load_scenario(
         {"organization": {"size": 50000, "levels": 7}, "arms": [{"name": "no_program"}]}
     )

@@ -140,8 +140,9 @@ def _note_compiled_search(scenario, points: list[dict[str, Any]] | None) -> None
     from sim.kernels import compiled_available
 
     sizes = [scenario.organization.size]
-    sizes += [p["organization.size"] for p in points or [] if "organization.size" in p]
-    employees = max(int(size) for size in sizes)
+    sizes += [p.get("organization.size") for p in points or []]
+    # a point's value is validated later, with the point: here only numbers count
+    employees = int(max(s for s in sizes if isinstance(s, int | float) and not isinstance(s, bool)))
     programs = any(arm.program is not None for arm in scenario.arms)
     refused = os.environ.get("MENTORSIM_COMPILED") == "0"
     if employees < COMPILED_NOTE_EMPLOYEES or not programs or refused or compiled_available():
